@@ -1,0 +1,37 @@
+# brokergate: `make run` starts it, `make test` tests it. Everything installs itself into .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test generate check-generated lint bench fuzz install clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/brokergate serve
+
+test: $(STAMP) check-generated lint
+	$(BIN)/python -m pytest
+
+generate: $(STAMP)
+	$(BIN)/python -m tools.generate
+
+check-generated: $(STAMP)
+	$(BIN)/python -m tools.generate --check
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/python -m tools.bench
+
+clean:
+	rm -rf $(VENV) build

@@ -1,0 +1,5 @@
+"""Broker plugins: the registry and one folder per broker."""
+
+from brokers.registry import Manifest, PluginLoadError, Registry
+
+__all__ = ["Manifest", "PluginLoadError", "Registry"]

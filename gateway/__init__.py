@@ -1,0 +1,1 @@
+"""The gateway core: settings, application factory, security, accounts, routing and the CLI."""

@@ -1,0 +1,88 @@
+"""The application factory: the spec becomes routes, brokergate's middleware and error envelope wrap them."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from functools import partial
+from pathlib import Path
+
+import yaml
+from connexion import AsyncApp
+from connexion.exceptions import ProblemException
+from connexion.middleware.context import ContextMiddleware
+from connexion.middleware.exceptions import ExceptionMiddleware
+from connexion.middleware.lifespan import LifespanMiddleware
+from connexion.middleware.request_validation import RequestValidationMiddleware
+from connexion.middleware.response_validation import ResponseValidationMiddleware
+from connexion.middleware.routing import RoutingMiddleware
+from connexion.middleware.server_error import ServerErrorMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from connexion.options import SwaggerUIOptions
+from starlette.exceptions import HTTPException
+from starlette.responses import RedirectResponse
+
+from gateway import envelope
+from gateway.middleware import ApiKeys, RequestShape
+from gateway.services import Services
+from gateway.settings import Settings
+from gateway.validation import TolerantJSONBodyValidator
+from generated.errors import BrokergateError
+
+SPEC_DIR = Path(__file__).resolve().parent.parent / "spec"
+SPEC_FILE = SPEC_DIR / "openapi.yaml"
+_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
+
+
+def protected_operations(spec: dict) -> frozenset[str]:
+    """Operation ids that need an API key: all but those whose spec says `security: []`."""
+    return frozenset(
+        operation["operationId"]
+        for path in spec["paths"].values()
+        for method, operation in path.items()
+        if method in _METHODS and operation.get("security") != []
+    )
+
+
+def create_app(settings: Settings, *, validate_responses: bool = False, services: Services | None = None) -> AsyncApp:
+    services = services or Services.build(settings)
+    spec = yaml.safe_load(SPEC_FILE.read_text())
+
+    @asynccontextmanager
+    async def lifespan(_app):
+        yield
+
+    app = AsyncApp(
+        __name__,
+        specification_dir=SPEC_DIR,
+        lifespan=lifespan,
+        middlewares=[
+            ServerErrorMiddleware,
+            ExceptionMiddleware,
+            SwaggerUIMiddleware,
+            partial(RequestShape, max_body_bytes=settings.max_body_bytes),
+            RoutingMiddleware,
+            partial(ApiKeys, services=services, protected=protected_operations(spec)),
+            RequestValidationMiddleware,
+            ResponseValidationMiddleware,
+            LifespanMiddleware,
+            ContextMiddleware,
+        ],
+    )
+    app.add_api(
+        "openapi.yaml",
+        strict_validation=True,
+        validate_responses=validate_responses,
+        validator_map={"body": {"application/json": TolerantJSONBodyValidator}},
+        swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/docs"),
+    )
+    app.add_url_rule("/api/docs", "api_docs", _docs_redirect)
+    app.add_error_handler(BrokergateError, envelope.brokergate_error)
+    app.add_error_handler(ProblemException, envelope.http_error)
+    app.add_error_handler(HTTPException, envelope.http_error)
+    app.add_error_handler(Exception, envelope.unexpected_error)
+    app.services = services
+    return app
+
+
+def _docs_redirect(*_args, **_kwargs) -> RedirectResponse:
+    return RedirectResponse("/api/v1/docs/")

@@ -1,0 +1,158 @@
+"""The `brokergate` command: serve, manage users and API keys, migrate the database.
+
+User mistakes end with a one-line message and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from gateway.accounts import AccountError, Accounts
+from gateway.envfile import ensure_env_file
+from gateway.settings import Settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="brokergate: one API in front of Indian brokers.")
+user_app = typer.Typer(no_args_is_help=True, help="Manage users.")
+apikey_app = typer.Typer(no_args_is_help=True, help="Manage API keys.")
+db_app = typer.Typer(no_args_is_help=True, help="Manage the database.")
+app.add_typer(user_app, name="user")
+app.add_typer(apikey_app, name="apikey")
+app.add_typer(db_app, name="db")
+err = Console(stderr=True)
+Username = Annotated[str, typer.Option("--username", "-u", help="The user's login name.")]
+
+
+def fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(2)
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as e:
+        problems = []
+        for error in e.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+            problem = "is missing" if error["type"] == "missing" else error["msg"].removeprefix("Value error, ")
+            problems.append(f"{name} {problem}" if error["type"] == "missing" else problem)
+        hint = " (run `make run` once to create .env, or set the variables)" if not Path(".env").exists() else ""
+        raise fail("; ".join(problems) + hint) from None
+
+
+def _accounts() -> Accounts:
+    from gateway.services import Services
+
+    return Services.build(load_settings()).accounts
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default from HOST, 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="REST port (default from PORT, 5000).")] = None,
+) -> None:
+    """Start brokergate (creates .env and the database on first start)."""
+    import uvicorn
+
+    from gateway.app import create_app
+    from gateway.logs import configure_logging
+
+    if ensure_env_file():
+        err.print("Created .env with fresh APP_KEY and API_KEY_PEPPER (keep it private).")
+    settings = load_settings()
+    if host:
+        settings.host = host
+    if port:
+        settings.port = port
+    configure_logging(settings.log_level, (settings.app_key, settings.api_key_pepper))
+    application = create_app(settings)
+    base = f"http://{settings.host}:{settings.port}"
+    err.print(
+        f"brokergate REST on {base}  (API docs: {base}/api/docs)\n"
+        "First time? In another shell:\n"
+        "  .venv/bin/brokergate user create --username admin\n"
+        "  .venv/bin/brokergate apikey create --username admin\n"
+        f"  curl -X POST {base}/api/v1/ping -H 'Content-Type: application/json' -d '{{\"apikey\":\"<key>\"}}'",
+        highlight=False,
+    )
+    uvicorn.run(application, host=settings.host, port=settings.port, log_config=None, access_log=False)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration."""
+    from storage import make_engine, upgrade
+
+    upgrade(make_engine(load_settings().database_url))
+    err.print("database is up to date")
+
+
+@user_app.command("create")
+def user_create(
+    username: Username,
+    password: Annotated[
+        str | None,
+        typer.Option(envvar="BROKERGATE_PASSWORD", help="Password (or BROKERGATE_PASSWORD); asked if absent."),
+    ] = None,
+    admin: Annotated[bool, typer.Option("--admin", help="Make the user an administrator.")] = False,
+) -> None:
+    """Create a user."""
+    accounts = _accounts()
+    if password is None:
+        if not os.isatty(0):
+            raise fail("give --password or set BROKERGATE_PASSWORD (no terminal to ask on)")
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        accounts.create_user(username, password, is_admin=admin)
+    except AccountError as e:
+        raise fail(str(e)) from None
+    typer.echo(f"created user {username}")
+
+
+@apikey_app.command("create")
+def apikey_create(username: Username) -> None:
+    """Create an API key; it is printed alone on the last line."""
+    try:
+        api_key = _accounts().create_api_key(username)
+    except AccountError as e:
+        raise fail(str(e)) from None
+    typer.echo(api_key)
+
+
+@apikey_app.command("show")
+def apikey_show(username: Username) -> None:
+    """Reveal the user's API keys (the owner's explicit request)."""
+    try:
+        records = _accounts().api_keys(username)
+    except AccountError as e:
+        raise fail(str(e)) from None
+    if not records:
+        raise fail(f"user {username!r} has no API keys; create one with `brokergate apikey create`")
+    for record in records:
+        state = f"revoked {record.revoked_at:%Y-%m-%d %H:%M}" if record.revoked_at else "active"
+        typer.echo(f"{record.id}\t{state}\t{record.api_key}")
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(
+    username: Username,
+    key_id: Annotated[int | None, typer.Option("--id", help="Revoke only this key (see `apikey show`).")] = None,
+) -> None:
+    """Revoke the user's API keys (all of them, or one with --id)."""
+    try:
+        count = _accounts().revoke_api_keys(username, key_id)
+    except AccountError as e:
+        raise fail(str(e)) from None
+    if count == 0:
+        raise fail("no active key matched")
+    typer.echo(f"revoked {count} key{'s' if count != 1 else ''}")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,49 @@
+"""Which broker serves a user: the live broker of their session, or the sandbox in analyzer mode."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from brokers import Registry
+from gateway.accounts import Accounts, Principal
+from gateway.sessions import BrokerSessions
+from generated.errors import BrokerNotConnected, BrokerSessionExpired
+
+SANDBOX = "sandbox"
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    broker: str
+    plugin: Any
+    is_analyze: bool
+
+    @property
+    def mode(self) -> str:
+        return "analyze" if self.is_analyze else "live"
+
+
+class BrokerRouter:
+    def __init__(self, registry: Registry, accounts: Accounts, sessions: BrokerSessions) -> None:
+        self._registry = registry
+        self._accounts = accounts
+        self._sessions = sessions
+
+    def is_analyze(self, user: Principal) -> bool:
+        """Analyzer mode is the user's choice, and implied while they have no live broker session."""
+        return self._accounts.settings(user.user_id).analyze_mode or self._sessions.latest(user.user_id) is None
+
+    def route(self, user: Principal) -> Route:
+        if self.is_analyze(user):
+            return Route(SANDBOX, self._registry.get(SANDBOX), is_analyze=True)
+        session = self._sessions.latest(user.user_id)
+        if session.is_expired:
+            raise BrokerSessionExpired(
+                f"The {session.broker} session expired at {session.valid_until:%Y-%m-%d %H:%M} UTC; "
+                "log in to the broker again",
+                broker=session.broker,
+            )
+        if session.broker not in self._registry:
+            raise BrokerNotConnected(f"broker {session.broker!r} is not installed", broker=session.broker)
+        return Route(session.broker, self._registry.get(session.broker), is_analyze=False)

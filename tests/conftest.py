@@ -1,0 +1,51 @@
+"""Shared fixtures: settings on a temporary database, the app with response validation, a user and key."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+
+from gateway.app import create_app
+from gateway.settings import Settings
+
+APP_KEY = "a1" * 32
+PEPPER = "b2" * 32
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(
+        app_key=APP_KEY,
+        api_key_pepper=PEPPER,
+        database_url=f"sqlite:///{tmp_path / 'brokergate.db'}",
+        history_database=str(tmp_path / "history.duckdb"),
+        _env_file=None,
+    )
+
+
+@pytest.fixture
+def app(settings):
+    return create_app(settings, validate_responses=True)
+
+
+@pytest.fixture
+def client(app):
+    with app.test_client() as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def api_key(app) -> str:
+    app.services.accounts.create_user("trader", "correct horse battery")
+    return app.services.accounts.create_api_key("trader")
+
+
+def eventually(condition: Callable[[], bool], timeout: float = 5.0, interval: float = 0.02) -> None:
+    """Wait until `condition()` holds, failing after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(interval)

@@ -1,0 +1,67 @@
+"""The spec is valid, every API route comes from it, and generated code matches the YAML."""
+
+import importlib
+import tempfile
+from pathlib import Path
+
+import yaml
+from openapi_spec_validator import validate
+
+import generated.errors as errors
+from gateway.app import SPEC_FILE
+from tools.generate import ROOT, _differences, build
+
+SPEC = yaml.safe_load(SPEC_FILE.read_text())
+METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+def operations():
+    for path, item in SPEC["paths"].items():
+        for method, operation in item.items():
+            if method in METHODS:
+                yield path, method, operation
+
+
+def test_spec_is_valid_openapi_3_0():
+    assert SPEC["openapi"].startswith("3.0.")
+    validate(SPEC)
+
+
+def test_every_operation_resolves_to_a_handler():
+    for path, method, operation in operations():
+        module_name, _, function_name = operation["operationId"].rpartition(".")
+        assert callable(getattr(importlib.import_module(module_name), function_name)), (method, path)
+
+
+def test_every_api_route_in_the_app_comes_from_the_spec(app):
+    routed = set()
+    for api in app.middleware.apis:
+        for path, item in api.specification.raw["paths"].items():
+            routed |= {(method, path) for method in item if method in METHODS}
+
+    assert routed == {(method, path) for path, method, _ in operations()}
+
+
+def test_every_operation_documents_errors_and_an_example():
+    for path, method, operation in operations():
+        assert "default" in operation["responses"], (method, path)
+        success = operation["responses"].get("200", {}).get("content", {})
+        assert any("example" in media or "examples" in media for media in success.values()), (method, path)
+
+
+def test_error_codes_and_classes_match_one_to_one():
+    codes = SPEC["components"]["schemas"]["ErrorCode"]["enum"]
+
+    assert set(errors.BY_CODE) == set(codes)
+    assert set(SPEC["components"]["schemas"]["ErrorCode"]["x-error-classes"]) == set(codes)
+    for code, cls in errors.BY_CODE.items():
+        assert cls.code == code
+        assert cls.__name__ == "".join(part.capitalize() for part in code.split("_"))
+        assert 400 <= cls.http_status < 600
+
+
+def test_generated_code_matches_the_yaml():
+    with tempfile.TemporaryDirectory() as folder:
+        fresh = Path(folder) / "generated"
+        build(fresh)
+        assert _differences(fresh, ROOT / "generated") == []

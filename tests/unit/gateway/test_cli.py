@@ -1,0 +1,72 @@
+"""The CLI scripts: a user and a key from flags or the environment; user mistakes exit 2 without a traceback."""
+
+import pytest
+from typer.testing import CliRunner
+
+from gateway.cli import app
+from tests.conftest import APP_KEY, PEPPER
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def environment(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("APP_KEY", APP_KEY)
+    monkeypatch.setenv("API_KEY_PEPPER", PEPPER)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    return tmp_path
+
+
+def test_user_and_key_creation_scripts(environment):
+    created = runner.invoke(app, ["user", "create", "--username", "asha", "--password", "long enough"])
+    issued = runner.invoke(app, ["apikey", "create", "--username", "asha"])
+
+    assert created.exit_code == 0, created.output
+    key = issued.stdout.strip().splitlines()[-1]
+    assert len(key) == 64
+    shown = runner.invoke(app, ["apikey", "show", "--username", "asha"])
+    assert key in shown.stdout
+
+
+def test_password_from_environment(environment, monkeypatch):
+    monkeypatch.setenv("BROKERGATE_PASSWORD", "from the environment")
+
+    assert runner.invoke(app, ["user", "create", "--username", "ravi"]).exit_code == 0
+
+
+def test_revoke_then_show_marks_key_revoked(environment):
+    runner.invoke(app, ["user", "create", "--username", "asha", "--password", "long enough"])
+    runner.invoke(app, ["apikey", "create", "--username", "asha"])
+
+    revoked = runner.invoke(app, ["apikey", "revoke", "--username", "asha"])
+
+    assert revoked.exit_code == 0
+    assert "revoked" in runner.invoke(app, ["apikey", "show", "--username", "asha"]).stdout
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["user", "create", "--username", "x", "--password", "long enough"], "username must be"),
+        (["user", "create", "--username", "asha", "--password", "short"], "at least 8"),
+        (["apikey", "create", "--username", "nobody"], "no user named"),
+    ],
+)
+def test_user_mistakes_exit_2_with_a_message(environment, arguments, message):
+    result = runner.invoke(app, arguments)
+
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_secrets_are_explained(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("APP_KEY", raising=False)
+    monkeypatch.delenv("API_KEY_PEPPER", raising=False)
+
+    result = runner.invoke(app, ["db", "upgrade"])
+
+    assert result.exit_code == 2
+    assert "APP_KEY is missing" in result.output

@@ -1,0 +1,44 @@
+"""`make bench`: run every benchmark and write the figures to `bench-results/` for comparison.
+
+Each benchmark module offers `run() -> dict`. Results go to `bench-results/latest.json` and are
+appended, with the time and machine, to `bench-results/history.jsonl`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+BENCHMARKS = ["tools.bench_http", "tools.bench_sandbox", "tools.bench_streaming", "tools.bench_options"]
+RESULTS = Path(__file__).resolve().parent.parent / "bench-results"
+
+
+def main(names: list[str]) -> int:
+    selected = [name for name in BENCHMARKS if not names or name.rsplit("_", 1)[-1] in names]
+    report = {
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "system": platform.system()},
+        "results": {},
+    }
+    for name in selected:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError:
+            continue
+        print(f"running {name} ...", file=sys.stderr)
+        report["results"][name.removeprefix("tools.bench_")] = module.run()
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
+    with (RESULTS / "history.jsonl").open("a") as history:
+        history.write(json.dumps(report) + "\n")
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

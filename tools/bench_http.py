@@ -1,0 +1,103 @@
+"""REST benchmark: brokergate's `ping` against a bare starlette route, in the same run.
+
+Each server runs in its own process (uvicorn, one worker) so the load generator does not share
+its event loop; the ratio of the two figures is what to follow from run to run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from tools.loadgen import load, post_request
+
+HOST = "127.0.0.1"
+APP_KEY, PEPPER = "e" * 64, "f" * 64
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_up(port: int, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"benchmark server exited with {process.returncode}")
+        try:
+            httpx.get(f"http://{HOST}:{port}/", timeout=0.5)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError("benchmark server did not start")
+
+
+def _serve(code: str, port: int, environment: dict[str, str]) -> subprocess.Popen:
+    process = subprocess.Popen([sys.executable, "-c", code, str(port)], env=environment)
+    _wait_until_up(port, process)
+    return process
+
+
+BARE_STARLETTE = """
+import sys, uvicorn
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+async def ping(request):
+    await request.body()
+    return JSONResponse({"status": "success", "data": {"broker": "sandbox", "message": "pong"}})
+
+uvicorn.run(Starlette(routes=[Route("/api/v1/ping", ping, methods=["POST"])]), host="127.0.0.1",
+            port=int(sys.argv[1]), log_level="warning")
+"""
+
+BROKERGATE = """
+import sys, uvicorn
+from gateway.app import create_app
+from gateway.settings import Settings
+uvicorn.run(create_app(Settings(_env_file=None)), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+"""
+
+
+def run(seconds: float = 5.0) -> dict:
+    from gateway.services import Services
+    from gateway.settings import Settings
+
+    results = {}
+    with tempfile.TemporaryDirectory() as folder:
+        database = f"sqlite:///{Path(folder) / 'bench.db'}"
+        settings = Settings(app_key=APP_KEY, api_key_pepper=PEPPER, database_url=database, _env_file=None)
+        accounts = Services.build(settings).accounts
+        accounts.create_user("bench", "benchmark password")
+        api_key = accounts.create_api_key("bench")
+        environment = {
+            "APP_KEY": APP_KEY,
+            "API_KEY_PEPPER": PEPPER,
+            "DATABASE_URL": database,
+            "PATH": "",
+            "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+        }
+        for name, code in (("bare_starlette", BARE_STARLETTE), ("brokergate_ping", BROKERGATE)):
+            port = free_port()
+            process = _serve(code, port, environment)
+            try:
+                request = post_request(HOST, port, "/api/v1/ping", {"apikey": api_key})
+                asyncio.run(load(HOST, port, request, seconds=1.0))  # warm-up
+                results[name] = asyncio.run(load(HOST, port, request, seconds=seconds))
+            finally:
+                process.terminate()
+                process.wait(timeout=10)
+    results["ping_to_bare_ratio"] = round(
+        results["brokergate_ping"]["requests_per_second"] / results["bare_starlette"]["requests_per_second"], 3
+    )
+    return results
