@@ -45,6 +45,12 @@ class Registry:
         self._manifests = manifests
         self._plugins: dict[str, Any] = {}
 
+    def provide(self, broker_id: str, plugin: Any) -> None:
+        """Use `plugin` for `broker_id`: for plugins that need the gateway's own parts (the sandbox)."""
+        if broker_id not in self._manifests:
+            raise PluginLoadError(f"broker {broker_id!r} has no manifest")
+        self._plugins[broker_id] = plugin
+
     @classmethod
     def discover(cls, folder: Path = FOLDER) -> Registry:
         manifests: dict[str, Manifest] = {}

@@ -18,11 +18,14 @@ from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
+from pydantic import ValidationError as PydanticValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse
 
 from gateway import envelope
+from gateway.marketclock import MarketClock
 from gateway.middleware import ApiKeys, RequestShape
+from gateway.perimeter import Perimeter
 from gateway.services import Services
 from gateway.settings import Settings
 from gateway.validation import TolerantJSONBodyValidator
@@ -46,10 +49,17 @@ def protected_operations(spec: dict) -> frozenset[str]:
 def create_app(settings: Settings, *, validate_responses: bool = False, services: Services | None = None) -> AsyncApp:
     services = services or Services.build(settings)
     spec = yaml.safe_load(SPEC_FILE.read_text())
+    perimeter = Perimeter.build(settings, services)
+
+    clock = MarketClock(services.market, services.sandbox)
 
     @asynccontextmanager
     async def lifespan(_app):
+        clock.start()
         yield
+        await clock.stop()
+        await services.sandbox.close()
+        await perimeter.close()  # write the traffic log's last rows
 
     app = AsyncApp(
         __name__,
@@ -57,11 +67,15 @@ def create_app(settings: Settings, *, validate_responses: bool = False, services
         lifespan=lifespan,
         middlewares=[
             ServerErrorMiddleware,
+            *perimeter.outer_middlewares(),
             ExceptionMiddleware,
+            perimeter.ban_middleware(),
             SwaggerUIMiddleware,
             partial(RequestShape, max_body_bytes=settings.max_body_bytes),
             RoutingMiddleware,
+            perimeter.client_limit_middleware(),
             partial(ApiKeys, services=services, protected=protected_operations(spec)),
+            perimeter.key_limit_middleware(),
             RequestValidationMiddleware,
             ResponseValidationMiddleware,
             LifespanMiddleware,
@@ -76,11 +90,15 @@ def create_app(settings: Settings, *, validate_responses: bool = False, services
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/docs"),
     )
     app.add_url_rule("/api/docs", "api_docs", _docs_redirect)
+    perimeter.add_routes(app)  # the console at /, /health, /metrics, /postback/{broker}
     app.add_error_handler(BrokergateError, envelope.brokergate_error)
     app.add_error_handler(ProblemException, envelope.http_error)
     app.add_error_handler(HTTPException, envelope.http_error)
+    app.add_error_handler(PydanticValidationError, envelope.model_error)
     app.add_error_handler(Exception, envelope.unexpected_error)
     app.services = services
+    app.market_clock = clock
+    app.perimeter = perimeter
     return app
 
 

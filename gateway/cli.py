@@ -21,9 +21,11 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="brokergate: 
 user_app = typer.Typer(no_args_is_help=True, help="Manage users.")
 apikey_app = typer.Typer(no_args_is_help=True, help="Manage API keys.")
 db_app = typer.Typer(no_args_is_help=True, help="Manage the database.")
+ban_app = typer.Typer(no_args_is_help=True, help="See and lift bans of client addresses.")
 app.add_typer(user_app, name="user")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(db_app, name="db")
+app.add_typer(ban_app, name="ban")
 err = Console(stderr=True)
 Username = Annotated[str, typer.Option("--username", "-u", help="The user's login name.")]
 
@@ -152,6 +154,33 @@ def apikey_revoke(
     if count == 0:
         raise fail("no active key matched")
     typer.echo(f"revoked {count} key{'s' if count != 1 else ''}")
+
+
+def _bans():
+    from gateway.bans import BanList
+    from gateway.services import Services
+
+    settings = load_settings()
+    return BanList(Services.build(settings).engine, settings)
+
+
+@ban_app.command("list")
+def ban_list() -> None:
+    """Show the banned addresses: address, until (or 'permanent'), reason."""
+    records = _bans().active()
+    if not records:
+        typer.echo("no address is banned")
+    for record in records:
+        until = f"{record.until:%Y-%m-%d %H:%M} UTC" if record.until else "permanent"
+        typer.echo(f"{record.address}\t{until}\t{record.reason}")
+
+
+@ban_app.command("lift")
+def ban_lift(address: Annotated[str, typer.Argument(help="The banned address, as `ban list` shows it.")]) -> None:
+    """Lift the bans of one address (the server notices within seconds)."""
+    if _bans().lift(address) == 0:
+        raise fail(f"{address} is not banned")
+    typer.echo(f"lifted the ban of {address}")
 
 
 def main() -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from connexion import request
 
 from gateway.accounts import Principal
+from gateway.routing import Route
 from gateway.services import Services
+from generated.contract import Account
 
 USER = "brokergate.user"
 SERVICES = "brokergate.services"
@@ -17,3 +19,21 @@ def current_user() -> Principal:
 
 def services() -> Services:
     return request.scope[SERVICES]
+
+
+def routed() -> tuple[Route, Account]:
+    """The broker that serves the caller, and the account it acts on."""
+    user = current_user()
+    route = services().router.route(user)
+    return route, Account(user_id=user.user_id, broker=route.broker, token=None)
+
+
+def answer(body: dict, route: Route) -> dict:
+    """Add OpenAlgo's `"mode": "analyze"` marker when the sandbox served the request."""
+    if route.is_analyze:
+        body["mode"] = "analyze"
+    return body
+
+
+def idempotency_key() -> str | None:
+    return request.headers.get("idempotency-key")

@@ -10,8 +10,10 @@ import json
 import logging
 
 from connexion.lifecycle import ConnexionResponse
+from pydantic import ValidationError as PydanticValidationError
 from starlette.exceptions import HTTPException
 
+from gateway.validation import from_pydantic
 from generated.errors import BY_CODE, BrokergateError, InternalError
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,10 @@ def http_error(request, error: HTTPException) -> ConnexionResponse:
     detail = getattr(error, "detail", None)
     message = detail if isinstance(detail, str) and detail and error.status_code != 404 else None
     return brokergate_error(request, BY_CODE[code](message))
+
+
+def model_error(request, error: PydanticValidationError) -> ConnexionResponse:
+    return brokergate_error(request, from_pydantic(error))
 
 
 def unexpected_error(request, error: Exception) -> ConnexionResponse:

@@ -7,10 +7,14 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from brokers import Registry
+from brokers.sandbox import SandboxPlugin
 from gateway.accounts import Accounts
-from gateway.routing import BrokerRouter
+from gateway.orders import OrderDesk
+from gateway.routing import SANDBOX, BrokerRouter
 from gateway.sessions import BrokerSessions
 from gateway.settings import Settings
+from sandbox.engine import SandboxConfig, SandboxEngine
+from sandbox.market import OfflineMarket
 from storage import make_engine, upgrade
 
 
@@ -22,6 +26,9 @@ class Services:
     sessions: BrokerSessions
     registry: Registry
     router: BrokerRouter
+    market: OfflineMarket
+    sandbox: SandboxEngine
+    orders: OrderDesk
 
     @classmethod
     def build(cls, settings: Settings, *, migrate: bool = True) -> Services:
@@ -30,5 +37,14 @@ class Services:
             upgrade(engine)
         accounts = Accounts(engine, app_key=settings.app_key, api_key_pepper=settings.api_key_pepper)
         sessions = BrokerSessions(engine, app_key=settings.app_key)
+        market = OfflineMarket(settings.market_seed)
+        # The offline market trades around the clock, so there is no square-off time to honour.
+        sandbox = SandboxEngine(
+            engine,
+            market,
+            SandboxConfig(square_off_enabled=False, is_trading_day=market.calendar.is_trading_day),
+        )
         registry = Registry.discover()
-        return cls(settings, engine, accounts, sessions, registry, BrokerRouter(registry, accounts, sessions))
+        registry.provide(SANDBOX, SandboxPlugin(sandbox, market))
+        router = BrokerRouter(registry, accounts, sessions)
+        return cls(settings, engine, accounts, sessions, registry, router, market, sandbox, OrderDesk(engine, router))

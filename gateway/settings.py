@@ -5,6 +5,7 @@ Environment names are aliases; OpenAlgo's names (`FLASK_HOST_IP`, `FLASK_PORT`) 
 
 from __future__ import annotations
 
+from limits import parse_many
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -42,6 +43,103 @@ class Settings(BaseSettings):
     )
     market_seed: int = Field(default=7, validation_alias=AliasChoices("MARKET_SEED", "market_seed"))
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
+    # Security and the console. Rate limits use OpenAlgo's names and `.sample.env` values; ";" adds windows.
+    api_rate_limit: str = Field(
+        default="50 per second", validation_alias=AliasChoices("API_RATE_LIMIT", "api_rate_limit")
+    )
+    order_rate_limit: str = Field(
+        default="10 per second", validation_alias=AliasChoices("ORDER_RATE_LIMIT", "order_rate_limit")
+    )
+    smart_order_rate_limit: str = Field(
+        default="10 per second", validation_alias=AliasChoices("SMART_ORDER_RATE_LIMIT", "smart_order_rate_limit")
+    )
+    greeks_rate_limit: str = Field(
+        default="30 per minute", validation_alias=AliasChoices("GREEKS_RATE_LIMIT", "greeks_rate_limit")
+    )
+    webhook_rate_limit: str = Field(
+        default="100 per minute", validation_alias=AliasChoices("WEBHOOK_RATE_LIMIT", "webhook_rate_limit")
+    )
+    login_rate_limit: str = Field(
+        default="5 per minute;25 per hour",
+        validation_alias=AliasChoices("LOGIN_RATE_LIMIT", "login_rate_limit"),
+        description="Console logins, TOTP codes and password re-entry, per client address.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        validation_alias=AliasChoices("TRUSTED_PROXIES", "trusted_proxies"),
+        description="Comma-separated CIDRs whose X-Forwarded-For is believed; empty trusts no proxy.",
+    )
+    ban_invalid_key_limit: str = Field(
+        default="20 per hour", validation_alias=AliasChoices("BAN_INVALID_KEY_LIMIT", "ban_invalid_key_limit")
+    )
+    ban_not_found_limit: str = Field(
+        default="100 per hour", validation_alias=AliasChoices("BAN_NOT_FOUND_LIMIT", "ban_not_found_limit")
+    )
+    ban_hours: int = Field(
+        default=24,
+        ge=0,
+        le=8760,
+        validation_alias=AliasChoices("BAN_HOURS", "ban_hours"),
+        description="How long an automatic ban lasts; 0 makes it permanent.",
+    )
+    ban_exempt: str = Field(default="127.0.0.1/32,::1/128", validation_alias=AliasChoices("BAN_EXEMPT", "ban_exempt"))
+    session_expiry_time: str = Field(
+        default="03:00",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        validation_alias=AliasChoices("SESSION_EXPIRY_TIME", "session_expiry_time"),
+        description="Daily IST time (HH:MM) at which every console session ends.",
+    )
+    host_server: str = Field(
+        default="http://127.0.0.1:5000",
+        validation_alias=AliasChoices("HOST_SERVER", "host_server"),
+        description="The public base URL; https:// turns on Secure cookies and HSTS, and builds OAuth redirects.",
+    )
+    cors_allowed_origins: str = Field(
+        default="",
+        validation_alias=AliasChoices("CORS_ALLOWED_ORIGINS", "cors_allowed_origins"),
+        description="Comma-separated origins allowed to call /api/v1 from a browser; empty turns CORS off.",
+    )
+    postback_secret: str = Field(
+        default="",
+        validation_alias=AliasChoices("POSTBACK_SECRET", "postback_secret"),
+        description="Shared secret for broker postbacks; empty refuses every postback.",
+    )
+    logs_database_url: str = Field(
+        default="",
+        validation_alias=AliasChoices("LOGS_DATABASE_URL", "logs_database_url"),
+        description="Traffic and latency logs; empty means logs.db beside a SQLite DATABASE_URL.",
+    )
+    traffic_log_retention_days: int = Field(
+        default=30, ge=1, validation_alias=AliasChoices("TRAFFIC_LOG_RETENTION_DAYS", "traffic_log_retention_days")
+    )
+
+    @field_validator(
+        "api_rate_limit",
+        "order_rate_limit",
+        "smart_order_rate_limit",
+        "greeks_rate_limit",
+        "webhook_rate_limit",
+        "login_rate_limit",
+        "ban_invalid_key_limit",
+        "ban_not_found_limit",
+    )
+    @classmethod
+    def _rate_limit_syntax(cls, value: str, info) -> str:
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(
+                f"{info.field_name.upper()} must look like '10 per second' or '10 per second;200 per minute', "
+                f"not {value!r}"
+            ) from None
+        return value
+
+    @field_validator("cors_allowed_origins")
+    @classmethod
+    def _no_wildcard_origin(cls, value: str) -> str:
+        if "*" in value:
+            raise ValueError("CORS_ALLOWED_ORIGINS must list origins explicitly; '*' would allow every site")
+        return value
 
     @field_validator("app_key", "api_key_pepper")
     @classmethod

@@ -14,7 +14,8 @@ from typing import Any
 
 from connexion.json_schema import Draft4RequestValidator
 from connexion.validators import JSONRequestBodyValidator
-from jsonschema import Draft4Validator
+from jsonschema import Draft4Validator, FormatChecker
+from pydantic import ValidationError as PydanticValidationError
 
 from generated.errors import MalformedJson, ValidationFailed
 
@@ -22,6 +23,7 @@ _INTEGER = re.compile(r"^\s*[+-]?\d+\s*$")
 _REQUIRED = re.compile(r"^'(?P<name>.+)' is a required property$")
 _UNEXPECTED = re.compile(r"'([^']+)'")
 _compiled: dict[int, Draft4Validator] = {}
+_FORMATS = FormatChecker()  # every format jsonschema knows, `date` included (Draft 4's own list lacks it)
 
 
 def coerce(schema: dict, value: Any) -> Any:
@@ -57,6 +59,8 @@ def _message(error) -> tuple[str, str]:
         return f"{where}{names[0] if names else '_schema'}", "Unknown field."
     if error.validator == "enum":
         return path or "_schema", "Must be one of: " + ", ".join(map(str, error.validator_value)) + "."
+    if error.validator == "format":
+        return path or "_schema", f"Not a valid {error.validator_value}."
     if error.validator == "type":
         wanted = {
             "number": "number",
@@ -89,7 +93,7 @@ class TolerantJSONBodyValidator(JSONRequestBodyValidator):
     def _validator(self) -> Draft4Validator:
         key = id(self._schema)
         if key not in _compiled:
-            _compiled[key] = Draft4RequestValidator(self._schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+            _compiled[key] = Draft4RequestValidator(self._schema, format_checker=_FORMATS)
         return _compiled[key]
 
     async def _parse(self, stream, scope) -> Any:
@@ -109,3 +113,12 @@ class TolerantJSONBodyValidator(JSONRequestBodyValidator):
         errors = errors_of(self._validator, coerce(self._schema, body))
         if errors:
             raise ValidationFailed(summary(errors), errors=errors)
+
+
+def from_pydantic(error: PydanticValidationError) -> ValidationFailed:
+    """A handler's model check that the spec let through is still the client's mistake: a 400, not a 500."""
+    errors: dict[str, list[str]] = {}
+    for problem in error.errors():
+        field = ".".join(str(part) for part in problem["loc"]) or "_schema"
+        errors.setdefault(field, []).append(problem["msg"] + ".")
+    return ValidationFailed(summary(errors), errors=errors)

@@ -2,31 +2,316 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field
 from typing import Literal
+from datetime import date
 
 
-class Exchange(
-    RootModel[
-        Literal[
-            "NSE",
-            "NFO",
-            "CDS",
-            "BSE",
-            "BFO",
-            "BCD",
-            "MCX",
-            "NCDEX",
-            "NCO",
-            "NSE_INDEX",
-            "BSE_INDEX",
-            "MCX_INDEX",
-            "GLOBAL_INDEX",
-            "CRYPTO",
-        ]
+class PlaceOrderRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    strategy: str = Field(..., max_length=100)
+    """
+    A free-text tag naming the strategy that sent the request.
+    """
+    exchange: Literal[
+        "NSE",
+        "NFO",
+        "CDS",
+        "BSE",
+        "BFO",
+        "BCD",
+        "MCX",
+        "NCDEX",
+        "NCO",
+        "NSE_INDEX",
+        "BSE_INDEX",
+        "MCX_INDEX",
+        "GLOBAL_INDEX",
+        "CRYPTO",
     ]
-):
-    root: Literal[
+    """
+    Exchange segment, uppercase, as OpenAlgo names them.
+    """
+    symbol: str = Field(..., max_length=64, min_length=1)
+    """
+    Symbol in OpenAlgo's unified format, e.g. `SBIN`, `NIFTY30DEC25FUT`, `NIFTY30DEC2526000CE`.
+    """
+    action: Literal["BUY", "SELL", "buy", "sell"]
+    """
+    Order side; lowercase is accepted and made uppercase.
+    """
+    quantity: float = Field(..., gt=0.0)
+    """
+    A positive whole number of units (a multiple of the lot size on derivative exchanges).
+    """
+    pricetype: Literal["MARKET", "LIMIT", "SL", "SL-M"] | None = None
+    product: Literal["MIS", "NRML", "CNC"] | None = None
+    """
+    MIS (intraday), NRML (derivatives carry-forward) or CNC (delivery).
+    """
+    price: float | None = Field(None, ge=0.0)
+    """
+    Rupees; 0 where not applicable.
+    """
+    trigger_price: float | None = Field(None, ge=0.0)
+    """
+    Rupees; 0 where not applicable.
+    """
+    disclosed_quantity: int | None = Field(None, ge=0)
+    underlying_ltp: float | None = None
+    """
+    Accepted for compatibility; not used.
+    """
+    client_order_id: str | None = Field(None, max_length=64, min_length=1)
+    """
+    Your own id for this order. A retry with the same id returns the first answer and places
+    nothing new, also across a restart. The `Idempotency-Key` header does the same.
+
+    """
+
+
+class SmartOrderRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    strategy: str = Field(..., max_length=100)
+    """
+    A free-text tag naming the strategy that sent the request.
+    """
+    exchange: Literal[
+        "NSE",
+        "NFO",
+        "CDS",
+        "BSE",
+        "BFO",
+        "BCD",
+        "MCX",
+        "NCDEX",
+        "NCO",
+        "NSE_INDEX",
+        "BSE_INDEX",
+        "MCX_INDEX",
+        "GLOBAL_INDEX",
+        "CRYPTO",
+    ]
+    """
+    Exchange segment, uppercase, as OpenAlgo names them.
+    """
+    symbol: str = Field(..., max_length=64, min_length=1)
+    """
+    Symbol in OpenAlgo's unified format, e.g. `SBIN`, `NIFTY30DEC25FUT`, `NIFTY30DEC2526000CE`.
+    """
+    action: Literal["BUY", "SELL", "buy", "sell"]
+    """
+    Order side; lowercase is accepted and made uppercase.
+    """
+    quantity: float = Field(..., ge=0.0)
+    """
+    Used only when both the target and the position are zero.
+    """
+    position_size: float
+    """
+    The target net quantity (negative for short).
+    """
+    pricetype: Literal["MARKET", "LIMIT", "SL", "SL-M"] | None = None
+    product: Literal["MIS", "NRML", "CNC"] | None = None
+    """
+    MIS (intraday), NRML (derivatives carry-forward) or CNC (delivery).
+    """
+    price: float | None = Field(None, ge=0.0)
+    """
+    Rupees; 0 where not applicable.
+    """
+    trigger_price: float | None = Field(None, ge=0.0)
+    """
+    Rupees; 0 where not applicable.
+    """
+    disclosed_quantity: int | None = Field(None, ge=0)
+    client_order_id: str | None = Field(None, max_length=64, min_length=1)
+    """
+    Your own id for this order. A retry with the same id returns the first answer and places
+    nothing new, also across a restart. The `Idempotency-Key` header does the same.
+
+    """
+
+
+class ModifyOrderRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    strategy: str = Field(..., max_length=100)
+    """
+    A free-text tag naming the strategy that sent the request.
+    """
+    orderid: str = Field(..., max_length=64, min_length=1)
+    """
+    The order id the broker (or sandbox) gave.
+    """
+    exchange: Literal[
+        "NSE",
+        "NFO",
+        "CDS",
+        "BSE",
+        "BFO",
+        "BCD",
+        "MCX",
+        "NCDEX",
+        "NCO",
+        "NSE_INDEX",
+        "BSE_INDEX",
+        "MCX_INDEX",
+        "GLOBAL_INDEX",
+        "CRYPTO",
+    ]
+    """
+    Exchange segment, uppercase, as OpenAlgo names them.
+    """
+    symbol: str = Field(..., max_length=64, min_length=1)
+    """
+    Symbol in OpenAlgo's unified format, e.g. `SBIN`, `NIFTY30DEC25FUT`, `NIFTY30DEC2526000CE`.
+    """
+    action: Literal["BUY", "SELL", "buy", "sell"]
+    """
+    Order side; lowercase is accepted and made uppercase.
+    """
+    product: Literal["MIS", "NRML", "CNC"]
+    """
+    MIS (intraday), NRML (derivatives carry-forward) or CNC (delivery).
+    """
+    pricetype: Literal["MARKET", "LIMIT", "SL", "SL-M"]
+    price: float | None = Field(None, ge=0.0)
+    """
+    Rupees; 0 where not applicable.
+    """
+    quantity: float = Field(..., gt=0.0)
+    """
+    A positive whole number of units (a multiple of the lot size on derivative exchanges).
+    """
+    disclosed_quantity: int | None = Field(None, ge=0)
+    trigger_price: float | None = Field(None, ge=0.0)
+    """
+    Rupees; 0 where not applicable.
+    """
+
+
+class CancelOrderRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    strategy: str | None = Field(None, max_length=100)
+    """
+    A free-text tag naming the strategy that sent the request.
+    """
+    orderid: str = Field(..., max_length=64, min_length=1)
+    """
+    The order id the broker (or sandbox) gave.
+    """
+
+
+class StrategyRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    strategy: str | None = Field(None, max_length=100)
+    """
+    A free-text tag naming the strategy that sent the request.
+    """
+
+
+class OrderStatusRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    strategy: str | None = Field(None, max_length=100)
+    """
+    A free-text tag naming the strategy that sent the request.
+    """
+    orderid: str = Field(..., max_length=64, min_length=1)
+    """
+    The order id the broker (or sandbox) gave.
+    """
+
+
+class OpenPositionRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    strategy: str | None = Field(None, max_length=100)
+    """
+    A free-text tag naming the strategy that sent the request.
+    """
+    symbol: str = Field(..., max_length=64, min_length=1)
+    """
+    Symbol in OpenAlgo's unified format, e.g. `SBIN`, `NIFTY30DEC25FUT`, `NIFTY30DEC2526000CE`.
+    """
+    exchange: Literal[
+        "NSE",
+        "NFO",
+        "CDS",
+        "BSE",
+        "BFO",
+        "BCD",
+        "MCX",
+        "NCDEX",
+        "NCO",
+        "NSE_INDEX",
+        "BSE_INDEX",
+        "MCX_INDEX",
+        "GLOBAL_INDEX",
+        "CRYPTO",
+    ]
+    """
+    Exchange segment, uppercase, as OpenAlgo names them.
+    """
+    product: Literal["MIS", "NRML", "CNC"]
+    """
+    MIS (intraday), NRML (derivatives carry-forward) or CNC (delivery).
+    """
+
+
+class InstrumentRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    symbol: str = Field(..., max_length=64, min_length=1)
+    """
+    Symbol in OpenAlgo's unified format, e.g. `SBIN`, `NIFTY30DEC25FUT`, `NIFTY30DEC2526000CE`.
+    """
+    exchange: Literal[
         "NSE",
         "NFO",
         "CDS",
@@ -47,29 +332,603 @@ class Exchange(
     """
 
 
-class Product(RootModel[Literal["MIS", "NRML", "CNC"]]):
-    root: Literal["MIS", "NRML", "CNC"]
-    """
-    MIS (intraday), NRML (derivatives carry-forward) or CNC (delivery).
-    """
-
-
-class PriceType(RootModel[Literal["MARKET", "LIMIT", "SL", "SL-M"]]):
-    root: Literal["MARKET", "LIMIT", "SL", "SL-M"]
-
-
-class Action(RootModel[Literal["BUY", "SELL", "buy", "sell"]]):
-    root: Literal["BUY", "SELL", "buy", "sell"]
-    """
-    Order side; lowercase is accepted and made uppercase.
-    """
-
-
-class Symbol(RootModel[str]):
-    root: str = Field(..., max_length=64, min_length=1)
+class Symbol1(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    symbol: str = Field(..., max_length=64, min_length=1)
     """
     Symbol in OpenAlgo's unified format, e.g. `SBIN`, `NIFTY30DEC25FUT`, `NIFTY30DEC2526000CE`.
     """
+    exchange: Literal[
+        "NSE",
+        "NFO",
+        "CDS",
+        "BSE",
+        "BFO",
+        "BCD",
+        "MCX",
+        "NCDEX",
+        "NCO",
+        "NSE_INDEX",
+        "BSE_INDEX",
+        "MCX_INDEX",
+        "GLOBAL_INDEX",
+        "CRYPTO",
+    ]
+    """
+    Exchange segment, uppercase, as OpenAlgo names them.
+    """
+
+
+class MultiQuotesRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    symbols: list[Symbol1] = Field(..., max_length=500, min_length=1)
+
+
+class HistoryRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    symbol: str = Field(..., max_length=64, min_length=1)
+    """
+    Symbol in OpenAlgo's unified format, e.g. `SBIN`, `NIFTY30DEC25FUT`, `NIFTY30DEC2526000CE`.
+    """
+    exchange: Literal[
+        "NSE",
+        "NFO",
+        "CDS",
+        "BSE",
+        "BFO",
+        "BCD",
+        "MCX",
+        "NCDEX",
+        "NCO",
+        "NSE_INDEX",
+        "BSE_INDEX",
+        "MCX_INDEX",
+        "GLOBAL_INDEX",
+        "CRYPTO",
+    ]
+    """
+    Exchange segment, uppercase, as OpenAlgo names them.
+    """
+    interval: Literal[
+        "1s",
+        "5s",
+        "10s",
+        "15s",
+        "30s",
+        "45s",
+        "1m",
+        "2m",
+        "3m",
+        "5m",
+        "10m",
+        "15m",
+        "20m",
+        "30m",
+        "1h",
+        "2h",
+        "3h",
+        "4h",
+        "D",
+        "W",
+        "M",
+        "Q",
+        "Y",
+    ]
+    """
+    Candle interval; the broker must offer it (see `intervals`).
+    """
+    start_date: date
+    """
+    First day, YYYY-MM-DD.
+    """
+    end_date: date
+    """
+    Last day (inclusive), YYYY-MM-DD.
+    """
+    source: Literal["api", "db"] | None = "api"
+    """
+    `api` asks the broker; `db` reads the local DuckDB store.
+    """
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    query: str = Field(..., max_length=100, min_length=1)
+    exchange: (
+        Literal[
+            "NSE",
+            "NFO",
+            "CDS",
+            "BSE",
+            "BFO",
+            "BCD",
+            "MCX",
+            "NCDEX",
+            "NCO",
+            "NSE_INDEX",
+            "BSE_INDEX",
+            "MCX_INDEX",
+            "GLOBAL_INDEX",
+            "CRYPTO",
+        ]
+        | None
+    ) = None
+    """
+    Exchange segment, uppercase, as OpenAlgo names them.
+    """
+
+
+class ExpiryRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    symbol: str = Field(..., max_length=64, min_length=1)
+    """
+    Symbol in OpenAlgo's unified format, e.g. `SBIN`, `NIFTY30DEC25FUT`, `NIFTY30DEC2526000CE`.
+    """
+    exchange: Literal["NFO", "BFO", "MCX", "CDS", "NCO", "BCD", "NCDEX", "CRYPTO"]
+    instrumenttype: Literal["futures", "options"]
+
+
+class MarginPosition(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    symbol: str = Field(..., max_length=64, min_length=1)
+    """
+    Symbol in OpenAlgo's unified format, e.g. `SBIN`, `NIFTY30DEC25FUT`, `NIFTY30DEC2526000CE`.
+    """
+    exchange: Literal[
+        "NSE",
+        "NFO",
+        "CDS",
+        "BSE",
+        "BFO",
+        "BCD",
+        "MCX",
+        "NCDEX",
+        "NCO",
+        "NSE_INDEX",
+        "BSE_INDEX",
+        "MCX_INDEX",
+        "GLOBAL_INDEX",
+        "CRYPTO",
+    ]
+    """
+    Exchange segment, uppercase, as OpenAlgo names them.
+    """
+    action: Literal["BUY", "SELL", "buy", "sell"]
+    """
+    Order side; lowercase is accepted and made uppercase.
+    """
+    quantity: float = Field(..., gt=0.0)
+    """
+    A positive whole number of units (a multiple of the lot size on derivative exchanges).
+    """
+    product: Literal["MIS", "NRML", "CNC"]
+    """
+    MIS (intraday), NRML (derivatives carry-forward) or CNC (delivery).
+    """
+    pricetype: Literal["MARKET", "LIMIT", "SL", "SL-M"]
+    price: float | None = Field(None, ge=0.0)
+    """
+    Rupees; 0 where not applicable.
+    """
+    trigger_price: float | None = Field(None, ge=0.0)
+    """
+    Rupees; 0 where not applicable.
+    """
+
+
+class MarginRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    positions: list[MarginPosition] = Field(..., max_length=50, min_length=1)
+
+
+class OrderIdResponse(BaseModel):
+    status: Literal["success"]
+    orderid: str
+    message: str | None = None
+    mode: Literal["analyze", "live"] | None = None
+    """
+    `analyze` when the sandbox serves the request.
+    """
+
+
+class SmartOrderResponse(BaseModel):
+    status: Literal["success"]
+    orderid: str | None = None
+    """
+    Absent when no order was needed.
+    """
+    message: str | None = None
+    mode: Literal["analyze", "live"] | None = None
+    """
+    `analyze` when the sandbox serves the request.
+    """
+
+
+class FailedCancellation(BaseModel):
+    orderid: str
+    message: str
+
+
+class CancelAllResponse(BaseModel):
+    status: Literal["success"]
+    message: str
+    canceled_orders: list[str]
+    failed_cancellations: list[FailedCancellation]
+    mode: Literal["analyze", "live"] | None = None
+    """
+    `analyze` when the sandbox serves the request.
+    """
+
+
+class ClosePositionResponse(BaseModel):
+    status: Literal["success"]
+    message: str
+    closed_positions: int | None = None
+    failed_closures: int | None = None
+    mode: Literal["analyze", "live"] | None = None
+    """
+    `analyze` when the sandbox serves the request.
+    """
+
+
+class Order(BaseModel):
+    orderid: str
+    symbol: str
+    exchange: str
+    action: Literal["BUY", "SELL"]
+    quantity: int
+    price: float
+    trigger_price: float
+    pricetype: Literal["MARKET", "LIMIT", "SL", "SL-M"]
+    product: Literal["MIS", "NRML", "CNC"]
+    """
+    MIS (intraday), NRML (derivatives carry-forward) or CNC (delivery).
+    """
+    order_status: Literal[
+        "open", "complete", "rejected", "cancelled", "trigger pending"
+    ]
+    """
+    Unified order state.
+    """
+    average_price: float | None = None
+    filled_quantity: int | None = None
+    pending_quantity: int | None = None
+    rejection_reason: str | None = None
+    strategy: str | None = None
+    timestamp: str
+
+
+class OrderDetail(Order):
+    price_type: Literal["MARKET", "LIMIT", "SL", "SL-M"] | None = None
+
+
+class OrderStatusResponse(BaseModel):
+    status: Literal["success"]
+    data: OrderDetail
+    mode: Literal["analyze", "live"] | None = None
+    """
+    `analyze` when the sandbox serves the request.
+    """
+
+
+class OpenPositionResponse(BaseModel):
+    status: Literal["success"]
+    quantity: int
+    mode: Literal["analyze", "live"] | None = None
+    """
+    `analyze` when the sandbox serves the request.
+    """
+
+
+class OrderStatistics(BaseModel):
+    total_buy_orders: int
+    total_sell_orders: int
+    total_completed_orders: int
+    total_open_orders: int
+    total_rejected_orders: int
+    total_trigger_pending_orders: int | None = None
+
+
+class OrderBook(BaseModel):
+    orders: list[Order]
+    statistics: OrderStatistics
+
+
+class OrderBookResponse(BaseModel):
+    status: Literal["success"]
+    data: OrderBook
+    mode: Literal["analyze", "live"] | None = None
+    """
+    `analyze` when the sandbox serves the request.
+    """
+
+
+class Trade(BaseModel):
+    tradeid: str | None = None
+    orderid: str
+    symbol: str
+    exchange: str
+    product: Literal["MIS", "NRML", "CNC"]
+    """
+    MIS (intraday), NRML (derivatives carry-forward) or CNC (delivery).
+    """
+    action: Literal["BUY", "SELL"]
+    quantity: int
+    price: float | None = None
+    average_price: float
+    trade_value: float
+    strategy: str | None = None
+    timestamp: str
+
+
+class TradeBookResponse(BaseModel):
+    status: Literal["success"]
+    data: list[Trade]
+    mode: Literal["analyze", "live"] | None = None
+    """
+    `analyze` when the sandbox serves the request.
+    """
+
+
+class Position(BaseModel):
+    symbol: str
+    exchange: str
+    product: Literal["MIS", "NRML", "CNC"]
+    """
+    MIS (intraday), NRML (derivatives carry-forward) or CNC (delivery).
+    """
+    quantity: int
+    average_price: float
+    ltp: float
+    pnl: float
+    pnlpercent: float | None = None
+    unrealized_pnl: float | None = None
+    today_realized_pnl: float | None = None
+    total_pnl_today: float | None = None
+    lot_size: int | None = None
+
+
+class PositionBookResponse(BaseModel):
+    status: Literal["success"]
+    data: list[Position]
+    total_pnl: float | None = None
+    total_unrealized_pnl: float | None = None
+    total_today_realized_pnl: float | None = None
+    total_pnl_today: float | None = None
+    mode: Literal["analyze", "live"] | None = None
+    """
+    `analyze` when the sandbox serves the request.
+    """
+
+
+class Holding(BaseModel):
+    symbol: str
+    exchange: str
+    product: str
+    quantity: int
+    average_price: float
+    ltp: float | None = None
+    current_value: float | None = None
+    pnl: float
+    pnlpercent: float
+    settlement_date: str | None = None
+
+
+class HoldingsStatistics(BaseModel):
+    totalholdingvalue: float
+    totalinvvalue: float
+    totalprofitandloss: float
+    totalpnlpercentage: float
+
+
+class HoldingsBook(BaseModel):
+    holdings: list[Holding]
+    statistics: HoldingsStatistics
+
+
+class HoldingsResponse(BaseModel):
+    status: Literal["success"]
+    data: HoldingsBook
+    mode: Literal["analyze", "live"] | None = None
+    """
+    `analyze` when the sandbox serves the request.
+    """
+
+
+class Funds(BaseModel):
+    availablecash: float
+    collateral: float
+    m2mrealized: float
+    m2munrealized: float
+    utiliseddebits: float
+    total_realized_pnl: float | None = None
+    grossexposure: float | None = None
+    totalpnl: float | None = None
+
+
+class FundsResponse(BaseModel):
+    status: Literal["success"]
+    data: Funds
+    mode: Literal["analyze", "live"] | None = None
+    """
+    `analyze` when the sandbox serves the request.
+    """
+
+
+class MarginResult(BaseModel):
+    total_margin_required: float
+    span_margin: float
+    exposure_margin: float
+
+
+class MarginResponse(BaseModel):
+    status: Literal["success"]
+    data: MarginResult
+    mode: Literal["analyze", "live"] | None = None
+    """
+    `analyze` when the sandbox serves the request.
+    """
+
+
+class Quote(BaseModel):
+    ltp: float
+    bid: float
+    ask: float
+    open: float
+    high: float
+    low: float
+    prev_close: float
+    volume: int
+    oi: int
+
+
+class QuoteResponse(BaseModel):
+    status: Literal["success"]
+    data: Quote
+
+
+class QuoteResult(BaseModel):
+    symbol: str
+    exchange: str
+    data: Quote | None = None
+    error: str | None = None
+    """
+    Why this instrument has no quote.
+    """
+
+
+class MultiQuotesResponse(BaseModel):
+    status: Literal["success"]
+    results: list[QuoteResult]
+
+
+class DepthLevel(BaseModel):
+    price: float
+    quantity: int
+
+
+class MarketDepth(BaseModel):
+    bids: list[DepthLevel]
+    asks: list[DepthLevel]
+    ltp: float
+    ltq: int
+    open: float
+    high: float
+    low: float
+    prev_close: float
+    volume: int
+    oi: int
+    totalbuyqty: int
+    totalsellqty: int
+
+
+class DepthResponse(BaseModel):
+    status: Literal["success"]
+    data: MarketDepth
+
+
+class Candle(BaseModel):
+    timestamp: int
+    """
+    Epoch seconds of the bar's start.
+    """
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: int
+    oi: int
+
+
+class HistoryResponse(BaseModel):
+    status: Literal["success"]
+    data: list[Candle]
+
+
+class IntervalGroups(BaseModel):
+    seconds: list[str]
+    minutes: list[str]
+    hours: list[str]
+    days: list[str]
+    weeks: list[str]
+    months: list[str]
+
+
+class IntervalsResponse(BaseModel):
+    status: Literal["success"]
+    data: IntervalGroups
+
+
+class InstrumentRecord(BaseModel):
+    symbol: str
+    brsymbol: str
+    name: str
+    exchange: str
+    brexchange: str
+    token: str
+    expiry: str
+    """
+    DD-MMM-YY, empty for instruments without expiry.
+    """
+    strike: float
+    """
+    -1 for instruments without a strike.
+    """
+    lotsize: int
+    instrumenttype: str
+    tick_size: float
+    freeze_qty: int | None = None
+
+
+class SymbolResponse(BaseModel):
+    status: Literal["success"]
+    data: InstrumentRecord
+
+
+class InstrumentListResponse(BaseModel):
+    status: Literal["success"]
+    message: str
+    data: list[InstrumentRecord]
+
+
+class ExpiryResponse(BaseModel):
+    status: Literal["success"]
+    message: str
+    data: list[str]
 
 
 class ApiKeyRequest(BaseModel):

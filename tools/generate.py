@@ -49,25 +49,15 @@ _SPEC_REF = re.compile(r"^(?P<file>[^#]+\.yaml)#/components/schemas/(?P<name>[A-
 
 
 def _codegen(source: Path, input_type: str, output: Path, header: str) -> None:
-    output.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "datamodel_code_generator",
-            "--input",
-            str(source),
-            "--input-file-type",
-            input_type,
-            "--output",
-            str(output),
-            "--custom-file-header",
-            header,
-            *CODEGEN_OPTIONS,
-        ],
-        check=True,
-        cwd=ROOT,
-    )
+    # Generate outside the project so the formatter never picks up a project setting: the output must
+    # be the same wherever it is written (the drift check builds into a temporary folder).
+    with tempfile.TemporaryDirectory() as folder:
+        scratch = Path(folder) / output.name
+        command = [sys.executable, "-m", "datamodel_code_generator", "--input", str(source)]
+        command += ["--input-file-type", input_type, "--output", str(scratch), "--custom-file-header", header]
+        subprocess.run([*command, *CODEGEN_OPTIONS], check=True, cwd=folder)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(scratch.read_text())
 
 
 def _as_json_schema(document_path: Path) -> dict:

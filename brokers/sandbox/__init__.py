@@ -1,5 +1,11 @@
-"""The sandbox broker: paper trading against the offline market."""
+"""The sandbox broker: paper trading against the offline market.
 
-from brokers.sandbox.plugin import plugin
+Unlike a live broker's, its plugin needs the gateway's engine and market, so the gateway builds it
+(`SandboxPlugin(engine, market)`) and hands it to the registry.
+"""
 
-__all__ = ["plugin"]
+from brokers.sandbox.plugin import SandboxPlugin
+
+plugin = SandboxPlugin
+
+__all__ = ["SandboxPlugin", "plugin"]

@@ -1,0 +1,1 @@
+"""brokergate sandbox: the paper-trading engine and the offline market simulator."""
