@@ -11,6 +11,8 @@ from typing import Protocol, runtime_checkable
 from generated.api import (
     Candle,
     Funds,
+    GttEntry,
+    GttOrderRequest,
     HistoryRequest,
     HoldingsBook,
     InstrumentRecord,
@@ -18,6 +20,7 @@ from generated.api import (
     MarginRequest,
     MarginResult,
     MarketDepth,
+    ModifyGttOrderRequest,
     ModifyOrderRequest,
     OrderBook,
     OrderDetail,
@@ -29,6 +32,7 @@ from generated.api import (
 )
 from generated.contract import (
     Account,
+    GttRef,
     InstrumentRef,
     LoginCallback,
     LoginRedirect,
@@ -75,6 +79,14 @@ class BrokerPlugin(Protocol):
     async def intervals(self, account: Account) -> IntervalGroups: ...
 
     async def symbol_master(self, account: Account) -> list[InstrumentRecord]: ...
+
+    async def gtt_place(self, account: Account, request: GttOrderRequest) -> GttRef: ...
+
+    async def gtt_modify(self, account: Account, request: ModifyGttOrderRequest) -> GttRef: ...
+
+    async def gtt_cancel(self, account: Account, request: GttRef) -> GttRef: ...
+
+    async def gtt_book(self, account: Account) -> list[GttEntry]: ...
 
     async def login_url(self, account: Account, request: LoginStart) -> LoginRedirect: ...
 

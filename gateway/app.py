@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse
 
 from gateway import envelope
+from gateway.feed import build_feed, observe
 from gateway.marketclock import MarketClock
 from gateway.middleware import ApiKeys, RequestShape
 from gateway.perimeter import Perimeter
@@ -53,12 +54,18 @@ def create_app(settings: Settings, *, validate_responses: bool = False, services
 
     clock = MarketClock(services.market, services.sandbox)
 
+    feed = build_feed(services)
+
     @asynccontextmanager
     async def lifespan(_app):
         clock.start()
+        await feed.start()
+        services.events.subscribe(feed.publish_order_update)
         yield
+        services.events.unsubscribe(feed.publish_order_update)
+        await feed.stop()
         await clock.stop()
-        await services.sandbox.close()
+        await services.sandbox.flush_events()  # the engine's worker stays: a test client may start the app again
         await perimeter.close()  # write the traffic log's last rows
 
     app = AsyncApp(
@@ -98,6 +105,8 @@ def create_app(settings: Settings, *, validate_responses: bool = False, services
     app.add_error_handler(Exception, envelope.unexpected_error)
     app.services = services
     app.market_clock = clock
+    app.feed = feed
+    observe(feed, clock, perimeter)
     app.perimeter = perimeter
     return app
 

@@ -17,14 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from limits import parse_many
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import Engine
 from sqlmodel import select
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.clientip import ClientAddresses, is_inside, parse_networks
+from gateway.ratelimit import MovingWindows
 from gateway.settings import Settings
 from generated.errors import InvalidApiKey, IpBanned
 from storage import IpBan, session_scope, utcnow
@@ -52,7 +51,7 @@ class BanList:
             INVALID_KEY: parse_many(settings.ban_invalid_key_limit),
             NOT_FOUND: parse_many(settings.ban_not_found_limit),
         }
-        self._strikes = MovingWindowRateLimiter(MemoryStorage())
+        self._strikes = MovingWindows()
         self._active: dict[str, datetime | None] = {}
         self._loaded_at = float("-inf")
 
@@ -69,7 +68,7 @@ class BanList:
         if is_inside(address, self._exempt) or self.is_banned(address):
             return
         for window in self._strike_windows[kind]:
-            if not self._strikes.hit(window, kind, address):
+            if self._strikes.hit(window.amount, window.get_expiry(), (window.get_expiry(), kind, address)):
                 self.ban(address, f"automatic: more than {window} {kind}")
                 return
 
@@ -94,9 +93,7 @@ class BanList:
                 row.lifted_at = utcnow()
                 session.add(row)
         self._active.pop(address, None)
-        for kind, windows in self._strike_windows.items():  # a lifted address starts with a clean record
-            for window in windows:
-                self._strikes.clear(window, kind, address)
+        self._strikes.clear(lambda key: key[-1] == address)  # a lifted address starts with a clean record
         return len(rows)
 
     def active(self) -> list[BanRecord]:

@@ -77,7 +77,9 @@ def serve(
     base = f"http://{settings.host}:{settings.port}"
     err.print(
         f"brokergate REST on {base}  (API docs: {base}/api/docs)\n"
-        "First time? In another shell:\n"
+        f"WebSocket feed on ws://{settings.websocket_host}:{settings.websocket_port}\n"
+        f"First time? Open {base}/ to set up the admin account and create an API key,\n"
+        "or from another shell:\n"
         "  .venv/bin/brokergate user create --username admin\n"
         "  .venv/bin/brokergate apikey create --username admin\n"
         f"  curl -X POST {base}/api/v1/ping -H 'Content-Type: application/json' -d '{{\"apikey\":\"<key>\"}}'",

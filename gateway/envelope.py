@@ -34,6 +34,8 @@ _CONTEXT_FIELDS = ("errors", "retry_after", "reason", "mode")
 def render(error: BrokergateError) -> ConnexionResponse:
     body = {"status": "error", "message": error.message, "code": error.code}
     body.update({key: error.context[key] for key in _CONTEXT_FIELDS if error.context.get(key) is not None})
+    if "errors" not in body and isinstance(error.context.get("field"), str):
+        body["errors"] = {error.context["field"]: [error.message]}  # raised with one field named
     headers = {}
     if error.context.get("retry_after") is not None:
         headers["Retry-After"] = str(max(1, round(error.context["retry_after"])))

@@ -42,6 +42,10 @@ class MarketClock:
                 log.exception("market beat failed")
             last = now
 
+    @property
+    def is_running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="market-clock")
 

@@ -2,7 +2,9 @@
 
 Every request is written to the append-only order audit before the broker sees it, and its outcome
 after. A repeated `client_order_id` (or `Idempotency-Key`) returns the first outcome and places
-nothing, across restarts too, because the audit is the memory.
+nothing, across restarts too, because the audit is the memory. Baskets and split orders place each
+child the same way, so every child is on record; GTTs are recorded as they are placed, changed and
+cancelled.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import asyncio
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine
@@ -19,9 +22,18 @@ from sqlmodel import select
 
 from gateway.accounts import Principal
 from gateway.routing import BrokerRouter, Route
-from generated.api import ModifyOrderRequest, PlaceOrderRequest, SmartOrderRequest
-from generated.contract import Account, OrderRef
-from generated.errors import BY_CODE, BrokergateError, IdempotencyConflict, ValidationFailed
+from gateway.validation import summary
+from generated.api import (
+    BasketOrderRequest,
+    GttOrderRequest,
+    ModifyGttOrderRequest,
+    ModifyOrderRequest,
+    PlaceOrderRequest,
+    SmartOrderRequest,
+    SplitOrderRequest,
+)
+from generated.contract import Account, GttRef, OrderRef
+from generated.errors import BY_CODE, BrokergateError, IdempotencyConflict, NotSupported, ValidationFailed
 from storage import OrderAudit, session_scope
 
 _OUTCOMES = ("place.accepted", "place.failed")
@@ -48,6 +60,44 @@ def normalized(request: PlaceOrderRequest) -> PlaceOrderRequest:
             "disclosed_quantity": request.disclosed_quantity or 0,
         }
     )
+
+
+MAX_SPLIT_ORDERS = 100
+_ORDER_FIELDS = ("pricetype", "product", "price", "trigger_price", "disclosed_quantity")
+
+
+def basket_orders(request: BasketOrderRequest) -> list[PlaceOrderRequest]:
+    """One normalised order per item, in request order; any bad item fails the whole basket with 400."""
+    orders, errors = [], {}
+    for index, item in enumerate(request.orders):
+        # An item's own `strategy` is ignored: the basket's tags every order, as in OpenAlgo.
+        fields = {name: getattr(item, name) for name in _ORDER_FIELDS if getattr(item, name) is not None}
+        order = PlaceOrderRequest(
+            strategy=request.strategy,
+            exchange=item.exchange,
+            symbol=item.symbol,
+            action=item.action,
+            quantity=item.quantity,
+            **fields,
+        )
+        try:
+            orders.append(normalized(order))
+        except ValidationFailed as e:
+            errors |= {f"orders.{index}.{field}": messages for field, messages in e.context["errors"].items()}
+    if errors:
+        raise ValidationFailed(summary(errors), errors=errors)
+    return orders
+
+
+def split_orders(request: SplitOrderRequest) -> list[PlaceOrderRequest]:
+    """`floor(quantity / splitsize)` orders of `splitsize`, then one for the remainder; at most 100."""
+    whole = normalized(PlaceOrderRequest(**request.model_dump(exclude={"apikey", "splitsize"}, exclude_none=True)))
+    count, remainder = divmod(Decimal(str(whole.quantity)), request.splitsize)
+    if count + (1 if remainder else 0) > MAX_SPLIT_ORDERS:
+        message = f"Total number of orders would exceed maximum limit of {MAX_SPLIT_ORDERS}"
+        raise ValidationFailed(message, errors={"splitsize": [message]})
+    sizes = [Decimal(request.splitsize)] * int(count) + ([remainder] if remainder else [])
+    return [whole.model_copy(update={"quantity": float(size)}) for size in sizes]
 
 
 class OrderDesk:
@@ -85,6 +135,99 @@ class OrderDesk:
             return {"status": "success", "orderid": placed.orderid}
 
         return await self._once(user, request, request.client_order_id or idempotency_key, send)
+
+    async def place_many(
+        self, user: Principal, requests: Sequence[PlaceOrderRequest], *, idempotency_key: str | None = None
+    ) -> list[dict | BrokergateError]:
+        """Place each request in turn; a failure takes its slot in the answer instead of stopping the rest.
+
+        With `idempotency_key`, child n is placed under `<key>/<n>`, so a retried batch replays each
+        child's first outcome.
+        """
+        outcomes: list[dict | BrokergateError] = []
+        for number, request in enumerate(requests, start=1):
+            key = request.client_order_id or (f"{idempotency_key}/{number}" if idempotency_key else None)
+            try:
+                outcomes.append(await self.place(user, request, idempotency_key=key))
+            except BrokergateError as e:
+                outcomes.append(e)
+        return outcomes
+
+    async def place_basket(
+        self, user: Principal, request: BasketOrderRequest, *, idempotency_key: str | None = None
+    ) -> dict:
+        """Place a basket, BUY items before SELL items, and report the items in request order."""
+        orders = basket_orders(request)
+        route = self._router.route(user)  # no broker session fails the basket once, not once per item
+        # Long legs first, so a hedge's short legs find their margin benefit already in place.
+        sequence = sorted(range(len(orders)), key=lambda index: orders[index].action != "BUY")
+        placed = await self.place_many(user, [orders[index] for index in sequence], idempotency_key=idempotency_key)
+        outcomes = dict(zip(sequence, placed, strict=True))
+        results = [
+            {"symbol": order.symbol, "exchange": order.exchange, "product": order.product, **_result(outcomes[index])}
+            for index, order in enumerate(orders)
+        ]
+        return _with_mode({"status": "success", "results": results}, route)
+
+    async def place_split(
+        self, user: Principal, request: SplitOrderRequest, *, idempotency_key: str | None = None
+    ) -> dict:
+        """Place the children of a split order one after another, numbered from 1."""
+        children = split_orders(request)
+        route = self._router.route(user)
+        placed = await self.place_many(user, children, idempotency_key=idempotency_key)
+        results = [
+            {"order_num": number, "quantity": _number(child.quantity), **_result(outcome)}
+            for number, (child, outcome) in enumerate(zip(children, placed, strict=True), start=1)
+        ]
+        body = {
+            "status": "success",
+            "total_quantity": _number(sum(child.quantity for child in children)),
+            "split_size": request.splitsize,
+            "results": results,
+        }
+        return _with_mode(body, route)
+
+    async def place_gtt(self, user: Principal, request: GttOrderRequest) -> dict:
+        """Place a GTT already checked by `gateway.gtt.normalized_gtt`."""
+        route = self._gtt_route(user)
+        payload = {"request": request.model_dump(mode="json", exclude={"apikey"}, exclude_none=True)}
+        self._record(user.user_id, route.broker, "gtt.place.requested", None, None, payload)
+        try:
+            placed = await route.plugin.gtt_place(account_for(user, route), request)
+        except BrokergateError as e:
+            self._record(user.user_id, route.broker, "gtt.place.failed", None, None, {"code": e.code})
+            raise
+        self._record(user.user_id, route.broker, "gtt.place.accepted", placed.trigger_id, None, {})
+        return _with_mode({"status": "success", "trigger_id": placed.trigger_id}, route)
+
+    async def modify_gtt(self, user: Principal, request: ModifyGttOrderRequest) -> dict:
+        route = self._gtt_route(user)
+        payload = {"request": request.model_dump(mode="json", exclude={"apikey"}, exclude_none=True)}
+        self._record(user.user_id, route.broker, "gtt.modify.requested", request.trigger_id, None, payload)
+        placed = await route.plugin.gtt_modify(account_for(user, route), request)
+        self._record(user.user_id, route.broker, "gtt.modify.accepted", placed.trigger_id, None, {})
+        return _with_mode({"status": "success", "trigger_id": placed.trigger_id}, route)
+
+    async def cancel_gtt(self, user: Principal, trigger_id: str) -> dict:
+        route = self._gtt_route(user)
+        self._record(user.user_id, route.broker, "gtt.cancel.requested", trigger_id, None, {})
+        placed = await route.plugin.gtt_cancel(account_for(user, route), GttRef(trigger_id=trigger_id))
+        self._record(user.user_id, route.broker, "gtt.cancel.accepted", placed.trigger_id, None, {})
+        return _with_mode({"status": "success", "trigger_id": placed.trigger_id}, route)
+
+    async def gtt_book(self, user: Principal, status: str = "active") -> dict:
+        """The caller's GTTs with `status` (`all` for every one), oldest first."""
+        route = self._gtt_route(user)
+        entries = await route.plugin.gtt_book(account_for(user, route))
+        rows = [entry.model_dump(exclude_none=True) for entry in entries if status in ("all", entry.status)]
+        return _with_mode({"status": "success", "data": rows}, route)
+
+    def _gtt_route(self, user: Principal) -> Route:
+        route = self._router.route(user)
+        if route.plugin.manifest.capabilities.gtt is None:
+            raise NotSupported(f"GTT orders are not supported for broker '{route.broker}'", broker=route.broker)
+        return route
 
     async def modify(self, user: Principal, request: ModifyOrderRequest) -> dict:
         route = self._router.route(user)
@@ -173,6 +316,18 @@ class OrderDesk:
                     payload=json.dumps(payload, sort_keys=True, default=str),
                 )
             )
+
+
+def _result(outcome: dict | BrokergateError) -> dict:
+    """One child's slot in a batch answer: its order id, or why it failed."""
+    if isinstance(outcome, BrokergateError):
+        return {"status": "error", "message": outcome.message, "code": outcome.code}
+    body = {"status": "success", "orderid": outcome.get("orderid")}
+    return {key: value for key, value in body.items() if value is not None}
+
+
+def _number(quantity: float) -> int | float:
+    return int(quantity) if quantity == int(quantity) else quantity
 
 
 def _with_mode(body: dict, route: Route) -> dict:

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from brokers import Registry
 from brokers.sandbox import SandboxPlugin
 from gateway.accounts import Accounts
+from gateway.events import OrderEvents
 from gateway.orders import OrderDesk
 from gateway.routing import SANDBOX, BrokerRouter
 from gateway.sessions import BrokerSessions
@@ -29,6 +30,7 @@ class Services:
     market: OfflineMarket
     sandbox: SandboxEngine
     orders: OrderDesk
+    events: OrderEvents
 
     @classmethod
     def build(cls, settings: Settings, *, migrate: bool = True) -> Services:
@@ -38,13 +40,16 @@ class Services:
         accounts = Accounts(engine, app_key=settings.app_key, api_key_pepper=settings.api_key_pepper)
         sessions = BrokerSessions(engine, app_key=settings.app_key)
         market = OfflineMarket(settings.market_seed)
+        events = OrderEvents()
         # The offline market trades around the clock, so there is no square-off time to honour.
         sandbox = SandboxEngine(
             engine,
             market,
             SandboxConfig(square_off_enabled=False, is_trading_day=market.calendar.is_trading_day),
+            on_order_event=events,
         )
         registry = Registry.discover()
         registry.provide(SANDBOX, SandboxPlugin(sandbox, market))
         router = BrokerRouter(registry, accounts, sessions)
-        return cls(settings, engine, accounts, sessions, registry, router, market, sandbox, OrderDesk(engine, router))
+        orders = OrderDesk(engine, router)
+        return cls(settings, engine, accounts, sessions, registry, router, market, sandbox, orders, events)

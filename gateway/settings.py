@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     port: int = Field(default=5000, ge=1, le=65535, validation_alias=AliasChoices("PORT", "FLASK_PORT", "port"))
     websocket_host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("WEBSOCKET_HOST", "websocket_host"))
     websocket_port: int = Field(
-        default=8765, ge=1, le=65535, validation_alias=AliasChoices("WEBSOCKET_PORT", "websocket_port")
+        default=8765, ge=0, le=65535, validation_alias=AliasChoices("WEBSOCKET_PORT", "websocket_port")
     )
     zmq_address: str = Field(
         default="tcp://127.0.0.1:5555", validation_alias=AliasChoices("ZMQ_ADDRESS", "zmq_address")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
-from typing import Literal
-from datetime import date
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from typing import Any, Literal
+from datetime import date as date_aliased
 
 
 class PlaceOrderRequest(BaseModel):
@@ -431,11 +431,11 @@ class HistoryRequest(BaseModel):
     """
     Candle interval; the broker must offer it (see `intervals`).
     """
-    start_date: date
+    start_date: date_aliased
     """
     First day, YYYY-MM-DD.
     """
-    end_date: date
+    end_date: date_aliased
     """
     Last day (inclusive), YYYY-MM-DD.
     """
@@ -553,6 +553,499 @@ class MarginRequest(BaseModel):
     The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
     """
     positions: list[MarginPosition] = Field(..., max_length=50, min_length=1)
+
+
+class BasketOrderItem(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    exchange: Literal[
+        "NSE",
+        "NFO",
+        "CDS",
+        "BSE",
+        "BFO",
+        "BCD",
+        "MCX",
+        "NCDEX",
+        "NCO",
+        "NSE_INDEX",
+        "BSE_INDEX",
+        "MCX_INDEX",
+        "GLOBAL_INDEX",
+        "CRYPTO",
+    ]
+    """
+    Exchange segment, uppercase, as OpenAlgo names them.
+    """
+    symbol: str = Field(..., max_length=64, min_length=1)
+    """
+    Symbol in OpenAlgo's unified format, e.g. `SBIN`, `NIFTY30DEC25FUT`, `NIFTY30DEC2526000CE`.
+    """
+    action: Literal["BUY", "SELL", "buy", "sell"]
+    """
+    Order side; lowercase is accepted and made uppercase.
+    """
+    quantity: float = Field(..., gt=0.0)
+    """
+    A positive whole number of units (a multiple of the lot size on derivative exchanges).
+    """
+    pricetype: Literal["MARKET", "LIMIT", "SL", "SL-M"] | None = None
+    product: Literal["MIS", "NRML", "CNC"] | None = None
+    """
+    MIS (intraday), NRML (derivatives carry-forward) or CNC (delivery).
+    """
+    price: float | None = Field(None, ge=0.0)
+    """
+    Rupees; 0 where not applicable.
+    """
+    trigger_price: float | None = Field(None, ge=0.0)
+    """
+    Rupees; 0 where not applicable.
+    """
+    disclosed_quantity: int | None = Field(None, ge=0)
+    strategy: str | None = Field(None, max_length=100)
+    """
+    Accepted because the SDK may send it, and ignored: the basket's own strategy tags every order.
+    """
+
+
+class BasketOrderRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    strategy: str = Field(..., max_length=100)
+    """
+    A free-text tag naming the strategy that sent the request.
+    """
+    orders: list[BasketOrderItem] = Field(..., min_length=1)
+
+
+class SplitOrderRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    strategy: str = Field(..., max_length=100)
+    """
+    A free-text tag naming the strategy that sent the request.
+    """
+    exchange: Literal[
+        "NSE",
+        "NFO",
+        "CDS",
+        "BSE",
+        "BFO",
+        "BCD",
+        "MCX",
+        "NCDEX",
+        "NCO",
+        "NSE_INDEX",
+        "BSE_INDEX",
+        "MCX_INDEX",
+        "GLOBAL_INDEX",
+        "CRYPTO",
+    ]
+    """
+    Exchange segment, uppercase, as OpenAlgo names them.
+    """
+    symbol: str = Field(..., max_length=64, min_length=1)
+    """
+    Symbol in OpenAlgo's unified format, e.g. `SBIN`, `NIFTY30DEC25FUT`, `NIFTY30DEC2526000CE`.
+    """
+    action: Literal["BUY", "SELL", "buy", "sell"]
+    """
+    Order side; lowercase is accepted and made uppercase.
+    """
+    quantity: float = Field(..., gt=0.0)
+    """
+    A positive whole number of units (a multiple of the lot size on derivative exchanges).
+    """
+    splitsize: int = Field(..., ge=1)
+    """
+    The quantity of each child order but the last.
+    """
+    pricetype: Literal["MARKET", "LIMIT", "SL", "SL-M"] | None = None
+    product: Literal["MIS", "NRML", "CNC"] | None = None
+    """
+    MIS (intraday), NRML (derivatives carry-forward) or CNC (delivery).
+    """
+    price: float | None = Field(None, ge=0.0)
+    """
+    Rupees; 0 where not applicable.
+    """
+    trigger_price: float | None = Field(None, ge=0.0)
+    """
+    Rupees; 0 where not applicable.
+    """
+    disclosed_quantity: int | None = Field(None, ge=0)
+
+
+class QueuedOrderResponse(BaseModel):
+    status: Literal["success"]
+    message: Literal["Order queued for approval in Action Center"]
+    mode: Literal["semi_auto"]
+    pending_order_id: int
+
+
+class GttOrderRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    strategy: str = Field(..., max_length=100)
+    """
+    A free-text tag naming the strategy that sent the request.
+    """
+    trigger_type: Literal["SINGLE", "OCO", "single", "oco"]
+    """
+    SINGLE (one trigger) or OCO (a stoploss and a target; the first to trigger cancels the other). Either case.
+    """
+    exchange: Literal[
+        "NSE",
+        "NFO",
+        "CDS",
+        "BSE",
+        "BFO",
+        "BCD",
+        "MCX",
+        "NCDEX",
+        "NCO",
+        "NSE_INDEX",
+        "BSE_INDEX",
+        "MCX_INDEX",
+        "GLOBAL_INDEX",
+        "CRYPTO",
+    ]
+    """
+    Exchange segment, uppercase, as OpenAlgo names them.
+    """
+    symbol: str = Field(..., max_length=64, min_length=1)
+    """
+    Symbol in OpenAlgo's unified format, e.g. `SBIN`, `NIFTY30DEC25FUT`, `NIFTY30DEC2526000CE`.
+    """
+    action: Literal["BUY", "SELL", "buy", "sell"]
+    """
+    Order side; lowercase is accepted and made uppercase.
+    """
+    product: Literal["MIS", "NRML", "CNC"]
+    """
+    MIS (intraday), NRML (derivatives carry-forward) or CNC (delivery).
+    """
+    quantity: float = Field(..., gt=0.0)
+    """
+    A positive whole number of units (a multiple of the lot size on derivative exchanges).
+    """
+    pricetype: Literal["LIMIT", "MARKET"] | None = "LIMIT"
+    price: float = Field(..., ge=0.0)
+    """
+    SINGLE: the child order's limit price; 0 for MARKET.
+    """
+    triggerprice_sl: float | None = Field(None, ge=0.0)
+    """
+    The stoploss trigger; 0 when unused.
+    """
+    triggerprice_tg: float | None = Field(None, ge=0.0)
+    """
+    The target trigger; 0 when unused.
+    """
+    stoploss: float | None = Field(None, ge=0.0)
+    """
+    OCO: the stoploss leg's limit price.
+    """
+    target: float | None = Field(None, ge=0.0)
+    """
+    OCO: the target leg's limit price.
+    """
+    expires_at: AwareDatetime | None = None
+    """
+    When the trigger lapses; the broker's default when absent.
+    """
+
+
+class ModifyGttOrderRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    strategy: str = Field(..., max_length=100)
+    """
+    A free-text tag naming the strategy that sent the request.
+    """
+    trigger_id: str = Field(..., max_length=64, min_length=1)
+    trigger_type: Literal["SINGLE", "OCO", "single", "oco"]
+    """
+    SINGLE (one trigger) or OCO (a stoploss and a target; the first to trigger cancels the other). Either case.
+    """
+    exchange: Literal[
+        "NSE",
+        "NFO",
+        "CDS",
+        "BSE",
+        "BFO",
+        "BCD",
+        "MCX",
+        "NCDEX",
+        "NCO",
+        "NSE_INDEX",
+        "BSE_INDEX",
+        "MCX_INDEX",
+        "GLOBAL_INDEX",
+        "CRYPTO",
+    ]
+    """
+    Exchange segment, uppercase, as OpenAlgo names them.
+    """
+    symbol: str = Field(..., max_length=64, min_length=1)
+    """
+    Symbol in OpenAlgo's unified format, e.g. `SBIN`, `NIFTY30DEC25FUT`, `NIFTY30DEC2526000CE`.
+    """
+    action: Literal["BUY", "SELL", "buy", "sell"]
+    """
+    Order side; lowercase is accepted and made uppercase.
+    """
+    product: Literal["MIS", "NRML", "CNC"]
+    """
+    MIS (intraday), NRML (derivatives carry-forward) or CNC (delivery).
+    """
+    quantity: float = Field(..., gt=0.0)
+    """
+    A positive whole number of units (a multiple of the lot size on derivative exchanges).
+    """
+    pricetype: Literal["LIMIT", "MARKET"] | None = "LIMIT"
+    price: float = Field(..., ge=0.0)
+    triggerprice_sl: float | None = Field(None, ge=0.0)
+    triggerprice_tg: float | None = Field(None, ge=0.0)
+    stoploss: float | None = Field(None, ge=0.0)
+    target: float | None = Field(None, ge=0.0)
+
+
+class CancelGttOrderRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    strategy: str = Field(..., max_length=100)
+    """
+    A free-text tag naming the strategy that sent the request.
+    """
+    trigger_id: str = Field(..., max_length=64, min_length=1)
+
+
+class GttOrderBookRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    status: (
+        Literal["all", "active", "triggered", "cancelled", "expired", "rejected"] | None
+    ) = "active"
+
+
+class GttIdResponse(BaseModel):
+    status: Literal["success"]
+    trigger_id: str
+    mode: Literal["analyze", "live"] | None = None
+    """
+    `analyze` when the sandbox serves the request.
+    """
+
+
+class GttLeg(BaseModel):
+    action: str
+    quantity: int
+    price: float
+    pricetype: str
+    product: str
+
+
+class GttEntry(BaseModel):
+    trigger_id: str
+    trigger_type: Literal["single", "two-leg"]
+    status: str
+    symbol: str
+    exchange: str
+    trigger_prices: list[float]
+    last_price: float | None = None
+    legs: list[GttLeg]
+    created_at: str | None = None
+    updated_at: str | None = None
+    expires_at: str | None = None
+    strategy: str | None = None
+    margin_blocked: float | None = None
+
+
+class GttOrderBookResponse(BaseModel):
+    status: Literal["success"]
+    data: list[GttEntry]
+    mode: Literal["analyze", "live"] | None = None
+    """
+    `analyze` when the sandbox serves the request.
+    """
+
+
+class SymbolPnl(BaseModel):
+    symbol: str
+    exchange: str
+    product: str
+    quantity: int
+    pnl: float
+    unrealized_pnl: float
+    today_realized_pnl: float
+    total_pnl_today: float
+
+
+class SymbolPnlResponse(BaseModel):
+    status: Literal["success"]
+    data: list[SymbolPnl]
+    total_pnl: float
+    total_unrealized_pnl: float
+    total_today_realized_pnl: float
+    total_pnl_today: float
+    mode: Literal["analyze", "live"] | None = None
+    """
+    `analyze` when the sandbox serves the request.
+    """
+
+
+class ChartPreferencesRequest(BaseModel):
+    """
+    The API key and the preferences to save, one field each.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+
+
+class ChartPreferencesResponse(BaseModel):
+    status: Literal["success"]
+    data: dict[str, str]
+
+
+class MessageResponse(BaseModel):
+    status: Literal["success"]
+    message: str
+
+
+class OrderModeRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    mode: Literal["auto", "semi_auto"] | None = None
+    """
+    `auto` places orders at once; `semi_auto` queues them for approval (OpenAlgo's Action Center).
+    """
+
+
+class OrderModeData(BaseModel):
+    order_mode: Literal["auto", "semi_auto"]
+    """
+    `auto` places orders at once; `semi_auto` queues them for approval (OpenAlgo's Action Center).
+    """
+
+
+class OrderModeResponse(BaseModel):
+    status: Literal["success"]
+    data: OrderModeData
+
+
+class PendingOrdersRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    status: Literal["all", "pending", "approved", "failed", "rejected"] | None = (
+        "pending"
+    )
+
+
+class PendingOrder(BaseModel):
+    pending_order_id: int
+    kind: Literal[
+        "placeorder", "smartorder", "basketorder", "splitorder", "placegttorder"
+    ]
+    """
+    The endpoint that queued it.
+    """
+    status: Literal["pending", "approved", "failed", "rejected"]
+    """
+    `pending` until decided; `approved` once placed, `failed` when the placement was refused, or `rejected`.
+    """
+    request: dict[str, Any]
+    """
+    The request as checked and queued, without the API key.
+    """
+    outcome: dict[str, Any] | None = None
+    """
+    What the placement answered (approved or failed).
+    """
+    created_at: str
+    decided_at: str | None = None
+
+
+class PendingOrdersResponse(BaseModel):
+    status: Literal["success"]
+    data: list[PendingOrder]
+
+
+class PendingOrderRef(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    pending_order_id: int = Field(..., ge=1)
+
+
+class ApprovedOrderResponse(BaseModel):
+    """
+    What the queued request's own endpoint answers, plus `pending_order_id`.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    status: Literal["success"]
+    pending_order_id: int
+
+
+class PendingDecisionResponse(BaseModel):
+    status: Literal["success"]
+    pending_order_id: int
+    message: str
 
 
 class OrderIdResponse(BaseModel):
@@ -984,6 +1477,593 @@ class AnalyzerData(BaseModel):
 class AnalyzerResponse(BaseModel):
     status: Literal["success"]
     data: AnalyzerData
+
+
+class OptionSymbolRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    strategy: str | None = Field(None, max_length=100)
+    """
+    Accepted for compatibility; not used.
+    """
+    underlying: str = Field(..., max_length=64, min_length=1)
+    """
+    The underlying's name (NIFTY), or a future naming the expiry (NIFTY30DEC25FUT).
+    """
+    exchange: Literal[
+        "NSE",
+        "NFO",
+        "CDS",
+        "BSE",
+        "BFO",
+        "BCD",
+        "MCX",
+        "NCDEX",
+        "NCO",
+        "NSE_INDEX",
+        "BSE_INDEX",
+        "MCX_INDEX",
+        "GLOBAL_INDEX",
+        "CRYPTO",
+    ]
+    """
+    Exchange segment, uppercase, as OpenAlgo names them.
+    """
+    expiry_date: str | None = Field(None, max_length=9, min_length=1)
+    """
+    Expiry as DDMMMYY (30DEC25); DD-MMM-YY is accepted too.
+    """
+    strike_int: int | None = Field(None, ge=1)
+    """
+    Legacy mode: the strike grid to round the price to, instead of the listed strikes.
+    """
+    offset: str = Field(..., max_length=5, min_length=1)
+    """
+    ATM, ITM1-ITM50 or OTM1-OTM50, any case.
+    """
+    option_type: Literal["CE", "PE", "ce", "pe"]
+
+
+class OptionSymbolResponse(BaseModel):
+    status: Literal["success"]
+    symbol: str
+    exchange: str
+    lotsize: int
+    tick_size: float
+    freeze_qty: int
+    underlying_ltp: float
+
+
+class OptionChainRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    underlying: str = Field(..., max_length=64, min_length=1)
+    """
+    The underlying's name (NIFTY), or a future naming the expiry (NIFTY30DEC25FUT).
+    """
+    exchange: Literal[
+        "NSE",
+        "NFO",
+        "CDS",
+        "BSE",
+        "BFO",
+        "BCD",
+        "MCX",
+        "NCDEX",
+        "NCO",
+        "NSE_INDEX",
+        "BSE_INDEX",
+        "MCX_INDEX",
+        "GLOBAL_INDEX",
+        "CRYPTO",
+    ]
+    """
+    Exchange segment, uppercase, as OpenAlgo names them.
+    """
+    expiry_date: str | None = Field(None, max_length=9, min_length=1)
+    """
+    Expiry as DDMMMYY (30DEC25); DD-MMM-YY is accepted too.
+    """
+    strike_count: int | None = Field(None, ge=1, le=100)
+    """
+    Strikes to keep on each side of the ATM strike; all when absent.
+    """
+    with_greeks: bool | None = False
+    """
+    Add implied volatility and Greeks to every priced leg.
+    """
+    interest_rate: float | None = Field(None, ge=0.0, le=100.0)
+    """
+    Annual risk-free rate in percent, used for discounting; 0 when absent.
+    """
+
+
+class OptionLeg(BaseModel):
+    symbol: str
+    label: str
+    """
+    ATM, or ITMn / OTMn counting strikes away from the ATM strike.
+    """
+    ltp: float
+    bid: float
+    ask: float
+    bid_qty: int
+    ask_qty: int
+    open: float
+    high: float
+    low: float
+    prev_close: float
+    volume: int
+    oi: int
+    lotsize: int
+    tick_size: float
+    implied_volatility: float | None = None
+    """
+    Percent; 0 when the price has no time value.
+    """
+    delta: float | None = None
+    gamma: float | None = None
+    theta: float | None = None
+    """
+    Per calendar day.
+    """
+    vega: float | None = None
+    """
+    Per volatility point.
+    """
+
+
+class OptionChainRow(BaseModel):
+    strike: float
+    ce: OptionLeg
+    pe: OptionLeg
+
+
+class OptionChainResponse(BaseModel):
+    status: Literal["success"]
+    underlying: str
+    underlying_symbol: str
+    """
+    What the underlying price is read from (a future where there is no spot).
+    """
+    underlying_exchange: str
+    underlying_ltp: float
+    underlying_prev_close: float
+    expiry_date: str
+    """
+    DDMMMYY.
+    """
+    expiry_ts: int
+    """
+    Epoch seconds of expiry: NFO and BFO 15:30, CDS 12:30, MCX 23:30 IST.
+    """
+    server_ts: int
+    """
+    Epoch seconds at which the chain was valued.
+    """
+    atm_strike: float
+    quotes_included: bool
+    greeks_included: bool
+    forward_price: float
+    """
+    The forward the Greeks used; null without Greeks.
+    """
+    chain: list[OptionChainRow]
+
+
+class SyntheticFutureRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    underlying: str = Field(..., max_length=64, min_length=1)
+    """
+    The underlying's name (NIFTY), or a future naming the expiry (NIFTY30DEC25FUT).
+    """
+    exchange: Literal[
+        "NSE",
+        "NFO",
+        "CDS",
+        "BSE",
+        "BFO",
+        "BCD",
+        "MCX",
+        "NCDEX",
+        "NCO",
+        "NSE_INDEX",
+        "BSE_INDEX",
+        "MCX_INDEX",
+        "GLOBAL_INDEX",
+        "CRYPTO",
+    ]
+    """
+    Exchange segment, uppercase, as OpenAlgo names them.
+    """
+    expiry_date: str = Field(..., max_length=9, min_length=1)
+    """
+    Expiry as DDMMMYY (30DEC25); DD-MMM-YY is accepted too.
+    """
+
+
+class SyntheticFutureResponse(BaseModel):
+    status: Literal["success"]
+    underlying: str
+    underlying_ltp: float
+    expiry: str
+    atm_strike: float
+    synthetic_future_price: float
+
+
+class OptionGreeksRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    symbol: str = Field(..., max_length=64, min_length=1)
+    """
+    Symbol in OpenAlgo's unified format, e.g. `SBIN`, `NIFTY30DEC25FUT`, `NIFTY30DEC2526000CE`.
+    """
+    exchange: Literal["NFO", "BFO", "CDS", "BCD", "MCX", "NCDEX", "NCO", "CRYPTO"]
+    """
+    Exchange of an option contract.
+    """
+    interest_rate: float | None = Field(None, ge=0.0, le=100.0)
+    """
+    Annual risk-free rate in percent, used for discounting; 0 when absent.
+    """
+    forward_price: float | None = Field(None, ge=0.0)
+    """
+    The forward to use; the underlying is not read when it is given.
+    """
+    underlying_symbol: str | None = Field(None, max_length=64, min_length=1)
+    """
+    Read the forward from this instrument instead.
+    """
+    underlying_exchange: (
+        Literal[
+            "NSE",
+            "NFO",
+            "CDS",
+            "BSE",
+            "BFO",
+            "BCD",
+            "MCX",
+            "NCDEX",
+            "NCO",
+            "NSE_INDEX",
+            "BSE_INDEX",
+            "MCX_INDEX",
+            "GLOBAL_INDEX",
+            "CRYPTO",
+        ]
+        | None
+    ) = None
+    """
+    Exchange segment, uppercase, as OpenAlgo names them.
+    """
+    expiry_time: str | None = Field(None, max_length=5, min_length=1)
+    """
+    The expiry's cut-off as HH:MM IST; NFO and BFO 15:30, CDS 12:30, MCX 23:30 when absent.
+    """
+
+
+class OptionGreeks(BaseModel):
+    delta: float
+    """
+    4 decimals.
+    """
+    gamma: float
+    """
+    6 decimals.
+    """
+    theta: float
+    """
+    Per calendar day; 4 decimals.
+    """
+    vega: float
+    """
+    Per volatility point; 4 decimals.
+    """
+    rho: float
+    """
+    Per rate point; 6 decimals.
+    """
+
+
+class OptionGreeksResponse(BaseModel):
+    status: Literal["success"]
+    symbol: str
+    exchange: str
+    underlying: str
+    strike: float
+    option_type: Literal["CE", "PE"]
+    expiry_date: str
+    """
+    DD-Mon-YYYY, e.g. 30-Dec-2025.
+    """
+    days_to_expiry: float
+    spot_price: float
+    """
+    The forward the Greeks used (OpenAlgo's name).
+    """
+    option_price: float
+    interest_rate: float
+    implied_volatility: float
+    """
+    Percent; 2 decimals.
+    """
+    greeks: OptionGreeks
+    intrinsic_value: float | None = None
+    time_value: float | None = None
+    note: str | None = None
+
+
+class MultiOptionGreeksItem(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    symbol: str = Field(..., max_length=64, min_length=1)
+    """
+    Symbol in OpenAlgo's unified format, e.g. `SBIN`, `NIFTY30DEC25FUT`, `NIFTY30DEC2526000CE`.
+    """
+    exchange: Literal["NFO", "BFO", "CDS", "BCD", "MCX", "NCDEX", "NCO", "CRYPTO"]
+    """
+    Exchange of an option contract.
+    """
+    underlying_symbol: str | None = Field(None, max_length=64, min_length=1)
+    underlying_exchange: (
+        Literal[
+            "NSE",
+            "NFO",
+            "CDS",
+            "BSE",
+            "BFO",
+            "BCD",
+            "MCX",
+            "NCDEX",
+            "NCO",
+            "NSE_INDEX",
+            "BSE_INDEX",
+            "MCX_INDEX",
+            "GLOBAL_INDEX",
+            "CRYPTO",
+        ]
+        | None
+    ) = None
+    """
+    Exchange segment, uppercase, as OpenAlgo names them.
+    """
+
+
+class MultiOptionGreeksRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    symbols: list[MultiOptionGreeksItem] = Field(..., max_length=50, min_length=1)
+    interest_rate: float | None = Field(None, ge=0.0, le=100.0)
+    """
+    Annual risk-free rate in percent, used for discounting; 0 when absent.
+    """
+    expiry_time: str | None = Field(None, max_length=5, min_length=1)
+    """
+    The expiry's cut-off as HH:MM IST; NFO and BFO 15:30, CDS 12:30, MCX 23:30 when absent.
+    """
+
+
+class OptionGreeksFailure(BaseModel):
+    status: Literal["error"]
+    symbol: str
+    exchange: str
+    message: str
+
+
+class MultiOptionGreeksSummary(BaseModel):
+    total: int
+    success: int
+    failed: int
+
+
+class MultiOptionGreeksResponse(BaseModel):
+    status: Literal["success", "partial", "error"]
+    data: list[OptionGreeksResponse | OptionGreeksFailure]
+    summary: MultiOptionGreeksSummary
+    message: str | None = None
+    """
+    Which calculations failed, when any did.
+    """
+
+
+class MarketHolidaysRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256)
+    """
+    Accepted for compatibility; not checked.
+    """
+    year: int | None = Field(None, ge=2020, le=2050)
+    """
+    The current year when absent.
+    """
+
+
+class MarketSession(BaseModel):
+    exchange: str
+    start_time: int
+    """
+    Epoch milliseconds.
+    """
+    end_time: int
+    """
+    Epoch milliseconds.
+    """
+
+
+class MarketHoliday(BaseModel):
+    date: date_aliased
+    description: str
+    holiday_type: Literal["TRADING_HOLIDAY", "SETTLEMENT_HOLIDAY", "SPECIAL_SESSION"]
+    closed_exchanges: list[str]
+    open_exchanges: list[MarketSession]
+
+
+class MarketHolidaysResponse(BaseModel):
+    status: Literal["success"]
+    year: int
+    timezone: Literal["Asia/Kolkata"]
+    data: list[MarketHoliday]
+
+
+class MarketTimingsRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256)
+    """
+    Accepted for compatibility; not checked.
+    """
+    date: str = Field(..., max_length=32, min_length=1)
+    """
+    The day, YYYY-MM-DD (2020-01-01 to 2050-12-31).
+    """
+
+
+class MarketTimingsResponse(BaseModel):
+    status: Literal["success"]
+    data: list[MarketSession]
+
+
+class BasketOrderResult(BaseModel):
+    symbol: str
+    exchange: str | None = None
+    product: str | None = None
+    status: Literal["success", "error"]
+    orderid: str | None = None
+    message: str | None = None
+    """
+    Why this item failed.
+    """
+    code: (
+        Literal[
+            "VALIDATION_FAILED",
+            "MALFORMED_JSON",
+            "UNSUPPORTED_MEDIA_TYPE",
+            "PAYLOAD_TOO_LARGE",
+            "MISSING_API_KEY",
+            "INVALID_API_KEY",
+            "API_KEY_REVOKED",
+            "BROKER_SESSION_EXPIRED",
+            "BROKER_NOT_CONNECTED",
+            "FORBIDDEN",
+            "IP_BANNED",
+            "NOT_FOUND",
+            "METHOD_NOT_ALLOWED",
+            "SYMBOL_NOT_FOUND",
+            "ORDER_NOT_FOUND",
+            "ORDER_NOT_MODIFIABLE",
+            "IDEMPOTENCY_CONFLICT",
+            "ORDER_REJECTED",
+            "INSUFFICIENT_FUNDS",
+            "NOT_SUPPORTED",
+            "RATE_LIMITED",
+            "BROKER_UNAVAILABLE",
+            "BROKER_BAD_RESPONSE",
+            "BROKER_TIMEOUT",
+            "INTERNAL_ERROR",
+        ]
+        | None
+    ) = None
+    """
+    The one error taxonomy. Each code has one HTTP status and one exception class in
+    `generated/errors.py`, named as the code in CamelCase.
+
+    """
+
+
+class BasketOrderResponse(BaseModel):
+    status: Literal["success"]
+    results: list[BasketOrderResult]
+    mode: Literal["analyze", "live"] | None = None
+    """
+    `analyze` when the sandbox serves the request.
+    """
+
+
+class SplitOrderResult(BaseModel):
+    order_num: int
+    """
+    The child's place in the sequence, from 1.
+    """
+    quantity: int
+    status: Literal["success", "error"]
+    orderid: str | None = None
+    message: str | None = None
+    code: (
+        Literal[
+            "VALIDATION_FAILED",
+            "MALFORMED_JSON",
+            "UNSUPPORTED_MEDIA_TYPE",
+            "PAYLOAD_TOO_LARGE",
+            "MISSING_API_KEY",
+            "INVALID_API_KEY",
+            "API_KEY_REVOKED",
+            "BROKER_SESSION_EXPIRED",
+            "BROKER_NOT_CONNECTED",
+            "FORBIDDEN",
+            "IP_BANNED",
+            "NOT_FOUND",
+            "METHOD_NOT_ALLOWED",
+            "SYMBOL_NOT_FOUND",
+            "ORDER_NOT_FOUND",
+            "ORDER_NOT_MODIFIABLE",
+            "IDEMPOTENCY_CONFLICT",
+            "ORDER_REJECTED",
+            "INSUFFICIENT_FUNDS",
+            "NOT_SUPPORTED",
+            "RATE_LIMITED",
+            "BROKER_UNAVAILABLE",
+            "BROKER_BAD_RESPONSE",
+            "BROKER_TIMEOUT",
+            "INTERNAL_ERROR",
+        ]
+        | None
+    ) = None
+    """
+    The one error taxonomy. Each code has one HTTP status and one exception class in
+    `generated/errors.py`, named as the code in CamelCase.
+
+    """
+
+
+class SplitOrderResponse(BaseModel):
+    status: Literal["success"]
+    total_quantity: int
+    split_size: int
+    results: list[SplitOrderResult]
+    mode: Literal["analyze", "live"] | None = None
+    """
+    `analyze` when the sandbox serves the request.
+    """
 
 
 class ErrorResponse(BaseModel):

@@ -40,6 +40,18 @@ class CandleList(RootModel[list[Candle]]):
     root: list[Candle]
 
 
+class GttLeg(BaseModel):
+    action: str
+    price: float
+    pricetype: str
+    product: str
+    quantity: int
+
+
+class GttRef(BaseModel):
+    trigger_id: str
+
+
 class InstrumentRecord(BaseModel):
     brexchange: str
     brsymbol: str
@@ -253,6 +265,26 @@ class Trade(BaseModel):
 
 class TradeList(RootModel[list[Trade]]):
     root: list[Trade]
+
+
+class GttEntry(BaseModel):
+    created_at: str | None = None
+    exchange: str
+    expires_at: str | None = None
+    last_price: float | None = None
+    legs: list[GttLeg]
+    margin_blocked: float | None = None
+    status: str
+    strategy: str | None = None
+    symbol: str
+    trigger_id: str
+    trigger_prices: list[float]
+    trigger_type: Literal["single", "two-leg"]
+    updated_at: str | None = None
+
+
+class GttList(RootModel[list[GttEntry]]):
+    root: list[GttEntry]
 
 
 class InstrumentList(RootModel[list[InstrumentRecord]]):

@@ -39,6 +39,7 @@ _DEFAULT_HIGH_WATER_MARK = 100_000
 _BATCH_LIMIT = 1024  # messages drained per wake-up; bounds the time between yields to the loop
 
 logger = logging.getLogger(__name__)
+_encode = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def order_topic(user_id: int) -> str:
@@ -79,6 +80,7 @@ class BusPublisher:
         # A plain socket sharing the same handle: a PUB send is synchronous and cheaper than a Future.
         self._sender = zmq.Socket.shadow(self._socket.underlying)
         self._sequences: dict[str, int] = {}
+        self._encoded_topics: dict[str, bytes] = {}
         self.published = 0
 
     async def wait_for_subscriber(self, timeout: float = 5.0) -> bool:
@@ -100,8 +102,11 @@ class BusPublisher:
         """Publish one message and return its sequence number on that topic."""
         sequence = self._sequences.get(topic, 0) + 1
         self._sequences[topic] = sequence
+        encoded = self._encoded_topics.get(topic)
+        if encoded is None:
+            encoded = self._encoded_topics[topic] = topic.encode()
         self._sender.send_multipart(
-            (topic.encode(), _HEADER.pack(self.publisher_id, sequence), json.dumps(payload).encode())
+            (encoded, _HEADER.pack(self.publisher_id, sequence), _encode(payload).encode())
         )
         self.published += 1
         return sequence
@@ -129,6 +134,7 @@ class BusSubscriber:
         self.address = self._socket.getsockopt_string(zmq.LAST_ENDPOINT)
         self._receiver = zmq.Socket.shadow(self._socket.underlying)
         self._last_sequence: dict[tuple[int, str], int] = {}
+        self._topics: dict[bytes, str] = {}  # decoded once per topic; topics repeat endlessly
         self.received = 0
         self.gaps = 0
         self.malformed = 0
@@ -154,7 +160,9 @@ class BusSubscriber:
             self.malformed += 1
             return None
         publisher, sequence = _HEADER.unpack(frames[1])
-        topic = frames[0].decode()
+        topic = self._topics.get(frames[0])
+        if topic is None:
+            topic = self._topics[frames[0]] = frames[0].decode()
         if topic == PROBE_TOPIC:
             return None
         key = (publisher, topic)

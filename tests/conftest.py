@@ -21,6 +21,8 @@ def settings(tmp_path) -> Settings:
         api_key_pepper=PEPPER,
         database_url=f"sqlite:///{tmp_path / 'brokergate.db'}",
         history_database=str(tmp_path / "history.duckdb"),
+        websocket_port=0,  # any free port, so tests never collide with a running server or each other
+        zmq_address="tcp://127.0.0.1:*",
         _env_file=None,
     )
 

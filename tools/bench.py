@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-BENCHMARKS = ["tools.bench_http", "tools.bench_sandbox", "tools.bench_streaming", "tools.bench_options"]
+BENCHMARKS = ["tools.bench_http", "tools.bench_sandbox", "tools.bench_streaming", "tools.bench_options", "tools.bench_security"]
 RESULTS = Path(__file__).resolve().parent.parent / "bench-results"
 
 

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from generated.api import InstrumentRecord, MarketDepth, ModifyOrderRequest, PlaceOrderRequest, Quote
-from sandbox.engine import ModifyRequest, OrderRequest, SmartOrderRequest
+from generated.api import (
+    GttOrderRequest,
+    InstrumentRecord,
+    MarketDepth,
+    ModifyGttOrderRequest,
+    ModifyOrderRequest,
+    PlaceOrderRequest,
+    Quote,
+)
+from sandbox.engine import GttRequest, ModifyRequest, OrderRequest, SmartOrderRequest
 from sandbox.market import Depth, Instrument, dashed_expiry
 from sandbox.market import Quote as MarketQuote
 
@@ -50,6 +58,26 @@ def to_engine_modification(request: ModifyOrderRequest) -> ModifyRequest:
         price_type=request.pricetype,
         price=_decimal(request.price),
         trigger_price=_decimal(request.trigger_price),
+    )
+
+
+def to_engine_gtt(request: GttOrderRequest | ModifyGttOrderRequest) -> GttRequest:
+    """The gateway has already applied the SINGLE/OCO rules; unused triggers arrive as 0, leg prices as None."""
+    return GttRequest(
+        trigger_type=request.trigger_type.upper(),
+        exchange=request.exchange,
+        symbol=request.symbol,
+        action=request.action.upper(),
+        product=request.product,
+        quantity=int(request.quantity),
+        price_type=request.pricetype or "LIMIT",
+        price=_decimal(request.price),
+        stoploss_trigger=_decimal(request.triggerprice_sl),
+        target_trigger=_decimal(request.triggerprice_tg),
+        stoploss_price=None if request.stoploss is None else _decimal(request.stoploss),
+        target_price=None if request.target is None else _decimal(request.target),
+        expires_at=getattr(request, "expires_at", None),
+        strategy=request.strategy,
     )
 
 

@@ -12,6 +12,8 @@ from brokers.sandbox import mapping
 from generated.api import (
     Candle,
     Funds,
+    GttEntry,
+    GttOrderRequest,
     HistoryRequest,
     HoldingsBook,
     InstrumentRecord,
@@ -19,6 +21,7 @@ from generated.api import (
     MarginRequest,
     MarginResult,
     MarketDepth,
+    ModifyGttOrderRequest,
     ModifyOrderRequest,
     OrderBook,
     OrderDetail,
@@ -28,7 +31,7 @@ from generated.api import (
     QuoteResult,
     Trade,
 )
-from generated.contract import Account, InstrumentRef, Manifest, OrderRef, PlacedOrder
+from generated.contract import Account, GttRef, InstrumentRef, Manifest, OrderRef, PlacedOrder
 from generated.errors import NotSupported, SymbolNotFound, ValidationFailed
 from sandbox.engine import Product, SandboxEngine, wire
 from sandbox.engine.margin import position_margin, underlying_price
@@ -120,6 +123,20 @@ class SandboxPlugin:
             )
         amount = float(round(total, 2))
         return MarginResult(total_margin_required=amount, span_margin=0.0, exposure_margin=amount)
+
+    async def gtt_place(self, account: Account, request: GttOrderRequest) -> GttRef:
+        return GttRef(trigger_id=await self.engine.place_gtt(account.user_id, mapping.to_engine_gtt(request)))
+
+    async def gtt_modify(self, account: Account, request: ModifyGttOrderRequest) -> GttRef:
+        trigger_id = await self.engine.modify_gtt(account.user_id, request.trigger_id, mapping.to_engine_gtt(request))
+        return GttRef(trigger_id=trigger_id)
+
+    async def gtt_cancel(self, account: Account, request: GttRef) -> GttRef:
+        return GttRef(trigger_id=await self.engine.cancel_gtt(account.user_id, request.trigger_id))
+
+    async def gtt_book(self, account: Account) -> list[GttEntry]:
+        book = wire.gtt_book_wire(await self.engine.gtt_book(account.user_id, include_inactive=True))
+        return [GttEntry.model_validate(entry) for entry in book]
 
     async def quote(self, account: Account, request: InstrumentRef) -> Quote:
         instrument = self._instrument(request.exchange, request.symbol)

@@ -1,6 +1,8 @@
 """The dashboard: orders, trades, positions, holdings and funds, refreshed live, with cancel and close.
 
-The browser never holds an API key, so it asks `/console/api/<operation>` and the console makes the
+Order changes arrive as server-sent events from `/console/events` (fed by the gateway's order events,
+the same ones the WebSocket feed relays), and each one refreshes the books at once; a slow poll
+remains as the fallback. The browser never holds an API key, so it asks `/console/api/<operation>` and the console makes the
 same `/api/v1` call in-process with the user's newest active key. Every API rule (validation, rate
 limits, the order audit, analyzer routing) therefore applies to the console exactly as to a script,
 and an operation the API does not offer yet simply reports itself unavailable.
@@ -8,16 +10,19 @@ and an operation the API does not offer yet simply reports itself unavailable.
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from gateway.console.web import Call, Console
 
 READS = ("orderbook", "tradebook", "positionbook", "holdings", "funds")
 ACTIONS = ("cancelorder", "cancelallorder", "closeposition")
 STRATEGY = "console"
+EVENT_BACKLOG = 256
+HEARTBEAT_SECONDS = 15.0
 
 
 def routes(console: Console) -> list[tuple[str, str, object, list[str]]]:
@@ -71,8 +76,34 @@ def routes(console: Console) -> list[tuple[str, str, object, list[str]]]:
                 fields["orderid"] = str(sent.get("orderid", ""))
         return await _call_api(api_key, operation, fields)
 
+    async def order_events(call: Call) -> Response:
+        """Server-sent events: one `order` event for each change of this user's orders, as it happens."""
+        user_id = call.session.user_id
+        queue: asyncio.Queue[dict] = asyncio.Queue(maxsize=EVENT_BACKLOG)
+
+        def listen(owner: int, order: dict) -> None:
+            if owner == user_id and not queue.full():  # a page that stops reading loses events, not memory
+                queue.put_nowait(order)
+
+        async def stream():
+            services.events.subscribe(listen)
+            try:
+                yield "retry: 3000\n\n"
+                while True:
+                    try:
+                        order = await asyncio.wait_for(queue.get(), timeout=HEARTBEAT_SECONDS)
+                    except TimeoutError:
+                        yield ": still here\n\n"  # keeps proxies from closing an idle stream
+                        continue
+                    yield f"event: order\ndata: {json.dumps(order)}\n\n"
+            finally:
+                services.events.unsubscribe(listen)
+
+        return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+
     guard = console.route
     return [
         ("/", "dashboard", guard("dashboard", dashboard), ["GET"]),
+        ("/console/events", "console_events", guard("console_events", order_events, is_json=True), ["GET"]),
         ("/console/api/{operation}", "console_api", guard("console_api", api_proxy, is_json=True), ["GET", "POST"]),
     ]

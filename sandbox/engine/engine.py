@@ -19,18 +19,16 @@ from datetime import date, datetime
 from typing import TypeVar
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from generated.errors import BrokergateError
 from sandbox.engine import gtt, holdings, orders, views
 from sandbox.engine.config import SandboxConfig
 from sandbox.engine.execution import Venue, sweep
 from sandbox.engine.invariants import check_invariants
-from sandbox.engine.ledger import Ledger
 from sandbox.engine.market_view import MarketView
 from sandbox.engine.matching import RestingIndex
 from sandbox.engine.models import (
-    RESTING_STATUSES,
     Action,
     CancelAllResult,
     CloseAllResult,
@@ -50,10 +48,10 @@ from sandbox.engine.models import (
     SmartOrderResult,
     TradeView,
 )
-from sandbox.engine.positions import find_position, user_positions
+from sandbox.engine.rows import POSITIONS_OF_USER, RESTING_ORDERS, OrderRow, PositionRow
 from sandbox.engine.squareoff import square_off
-from sandbox.engine.timekeeping import Clock, system_clock, to_storage, trading_date
-from sandbox.engine.transaction import Transaction, order_view
+from sandbox.engine.timekeeping import Clock, system_clock, trading_date
+from sandbox.engine.transaction import EngineSession, Transaction, order_view
 from sandbox.engine.wire import order_wire
 from sandbox.market.types import Quote
 from storage.sandbox_tables import SandboxGtt, SandboxOrder
@@ -100,10 +98,11 @@ class SandboxEngine:
         now = now or self._clock()
         if not self._is_loaded or self._rolled_over_on != trading_date(now):
             self._prepare(now)
-        with Session(self._database, expire_on_commit=False) as session:
-            txn = Transaction(session, Ledger(session, self._venue.config, to_storage(now)), now)
+        with EngineSession(self._database, expire_on_commit=False) as session:
+            txn = Transaction(session, self._venue.config, now)
             try:
                 result = work(txn)
+                txn.flush()
                 session.commit()
             except BrokergateError:
                 session.rollback()  # refused before any change to the in-memory indexes
@@ -118,15 +117,16 @@ class SandboxEngine:
 
     def _prepare(self, now: datetime) -> None:
         """Rebuild the indexes from the database once, and roll over to a new trading day once."""
-        with Session(self._database, expire_on_commit=False) as session:
-            txn = Transaction(session, Ledger(session, self._venue.config, to_storage(now)), now)
+        with EngineSession(self._database, expire_on_commit=False) as session:
+            txn = Transaction(session, self._venue.config, now)
             try:
                 if not self._is_loaded:
-                    self._load_indexes(session)
+                    self._load_indexes(txn)
                 if self._rolled_over_on != txn.day:
                     holdings.settle(txn, self._venue.config)
                     holdings.roll_over_positions(txn)
                     gtt.expire_due(txn, self._gtts)
+                txn.flush()
                 session.commit()
             except BaseException:
                 session.rollback()
@@ -135,13 +135,11 @@ class SandboxEngine:
         self._is_loaded = True
         self._rolled_over_on = txn.day
 
-    def _load_indexes(self, session: Session) -> None:
+    def _load_indexes(self, txn: Transaction) -> None:
         self._venue.resting = RestingIndex()
         self._gtts = gtt.GttIndex()
-        resting = session.exec(
-            select(SandboxOrder).where(SandboxOrder.status.in_(RESTING_STATUSES)).order_by(SandboxOrder.id)
-        )
-        for order in resting:
+        for row in txn.connection.execute(RESTING_ORDERS):
+            order = OrderRow(*row)
             if order.status == OrderStatus.TRIGGER_PENDING.value:
                 self._venue.resting.add_stop(
                     order.order_id, order.exchange, order.symbol, Action(order.action), order.trigger_price
@@ -150,7 +148,7 @@ class SandboxEngine:
                 self._venue.resting.add_limit(
                     order.order_id, order.exchange, order.symbol, Action(order.action), order.price
                 )
-        for row in session.exec(select(SandboxGtt).where(SandboxGtt.status == GttStatus.ACTIVE.value)):
+        for row in txn.session.exec(select(SandboxGtt).where(SandboxGtt.status == GttStatus.ACTIVE.value)):
             self._gtts.add(row)
 
     def _announce(self, changed: list[OrderView]) -> None:
@@ -230,7 +228,11 @@ class SandboxEngine:
 
         def work(txn: Transaction) -> CloseAllResult:
             placed, failed = [], []
-            for position in user_positions(txn.session, user_id):
+            positions = [
+                PositionRow(*row) for row in txn.connection.execute(POSITIONS_OF_USER, {"user_id": user_id})
+            ]
+            txn.add_positions(positions)
+            for position in positions:
                 if position.quantity == 0:
                     continue
                 key = f"{position.exchange}:{position.symbol}:{position.product}"
@@ -280,7 +282,7 @@ class SandboxEngine:
 
     async def open_position(self, user_id: int, exchange: str, symbol: str, product: Product) -> int:
         def work(txn: Transaction) -> int:
-            position = find_position(txn.session, user_id, exchange, symbol, Product(product).value)
+            position = txn.position(user_id, exchange, symbol, Product(product).value)
             return position.quantity if position else 0
 
         return await self._run(work)

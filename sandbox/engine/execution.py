@@ -11,19 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import update
-from sqlmodel import select
-
 from sandbox.engine.config import SandboxConfig
 from sandbox.engine.ledger import position_reference
 from sandbox.engine.margin import position_margin, underlying_price
 from sandbox.engine.market_view import MarketView
 from sandbox.engine.matching import RestingIndex, is_triggered, is_usable, marketable_price, touch
-from sandbox.engine.models import RESTING_STATUSES, Action, OrderStatus, PriceType, Product, to_decimal
-from sandbox.engine.positions import find_position, net_fill, position_for_update
+from sandbox.engine.models import Action, OrderStatus, PriceType, Product, to_decimal
+from sandbox.engine.positions import net_fill
+from sandbox.engine.rows import CLAIM_ORDER, ORDERS_BY_ID, OrderRow
 from sandbox.engine.transaction import OrderIds, Transaction
 from sandbox.market.types import Instrument, Quote
-from storage.sandbox_tables import SandboxOrder, SandboxTrade
+
+_ZERO = Decimal(0)
+# Enough ids per SELECT to keep a tick's query count low, few enough for any database's parameter limit.
+_IDS_PER_SELECT = 500
 
 
 @dataclass
@@ -44,15 +45,10 @@ def signed_quantity(action: str, quantity: int) -> int:
     return quantity if action == Action.BUY.value else -quantity
 
 
-def claim(txn: Transaction, order: SandboxOrder, values: dict) -> bool:
+def claim(txn: Transaction, order: OrderRow, values: dict) -> bool:
     """Move a resting order on atomically; False if some other path already moved it."""
-    values = {**values, "updated_at": txn.stored_now}
-    result = txn.session.execute(
-        update(SandboxOrder)
-        .where(SandboxOrder.order_id == order.order_id, SandboxOrder.status.in_(RESTING_STATUSES))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+    values["updated_at"] = txn.stored_now
+    result = txn.connection.execute(CLAIM_ORDER, {**values, "claimed_order_id": order.order_id})
     if result.rowcount != 1:
         return False
     for name, value in values.items():
@@ -61,11 +57,11 @@ def claim(txn: Transaction, order: SandboxOrder, values: dict) -> bool:
 
 
 def finish(
-    txn: Transaction, venue: Venue, order: SandboxOrder, status: OrderStatus, reason: str = ""
+    txn: Transaction, venue: Venue, order: OrderRow, status: OrderStatus, reason: str = ""
 ) -> bool:
     """Cancel or reject a resting order and release its reservation exactly once."""
     released = order.margin_blocked
-    values = {"status": status.value, "margin_blocked": Decimal(0)}
+    values = {"status": status.value, "margin_blocked": _ZERO}
     if reason:
         values["rejection_reason"] = reason
     if not claim(txn, order, values):
@@ -76,14 +72,14 @@ def finish(
     return True
 
 
-def fill(txn: Transaction, venue: Venue, order: SandboxOrder, instrument: Instrument, price: Decimal) -> bool:
+def fill(txn: Transaction, venue: Venue, order: OrderRow, instrument: Instrument, price: Decimal) -> bool:
     """Fill the whole order at `price`: trade, position, realized P&L and margin, in one step."""
-    day = txn.day
-    position = find_position(txn.session, order.user_id, order.exchange, order.symbol, order.product)
+    user_id = order.user_id
+    position = txn.position(user_id, order.exchange, order.symbol, order.product)
     held, average, held_margin = (
         (position.quantity, position.average_price, position.margin_blocked)
-        if position
-        else (0, Decimal(0), Decimal(0))
+        if position is not None
+        else (0, _ZERO, _ZERO)
     )
     netted = net_fill(held, average, signed_quantity(order.action, order.quantity), price)
     required = position_margin(
@@ -97,7 +93,7 @@ def fill(txn: Transaction, venue: Venue, order: SandboxOrder, instrument: Instru
     growth = required - held_margin
     # Resting orders reserved against the position as it was when they arrived; if another fill has
     # changed it since, the difference must still be affordable, as a broker's RMS would insist.
-    if growth - order.margin_blocked > txn.ledger.available(order.user_id):
+    if growth - order.margin_blocked > txn.ledger.available(user_id):
         return finish(txn, venue, order, OrderStatus.REJECTED, "Insufficient funds at execution")
     released = order.margin_blocked
     claimed = claim(
@@ -107,41 +103,37 @@ def fill(txn: Transaction, venue: Venue, order: SandboxOrder, instrument: Instru
             "status": OrderStatus.COMPLETE.value,
             "average_price": price,
             "filled_quantity": order.quantity,
-            "margin_blocked": Decimal(0),
+            "margin_blocked": _ZERO,
         },
     )
     if not claimed:
         return False
-    txn.ledger.move(order.user_id, "release", order.order_id, margin_change=-released)
+    txn.ledger.move(user_id, "release", order.order_id, margin_change=-released)
     reference = position_reference(order.exchange, order.symbol, order.product)
-    txn.ledger.move(
-        order.user_id, "position", reference, margin_change=growth, realized_change=netted.realized
-    )
+    txn.ledger.move(user_id, "position", reference, margin_change=growth, realized_change=netted.realized)
     if position is None:
-        position = position_for_update(
-            txn.session, order.user_id, order.exchange, order.symbol, order.product, day, txn.stored_now
-        )
+        position = txn.position_for_update(user_id, order.exchange, order.symbol, order.product)
     position.quantity = netted.quantity
     position.average_price = netted.average_price
     position.margin_blocked = required
     position.realized_pnl += netted.realized
-    position.trade_date = day
+    position.trade_date = txn.day
     position.updated_at = txn.stored_now
-    txn.session.add(position)
-    txn.session.add(
-        SandboxTrade(
-            trade_id=f"TRADE-{order.order_id}",  # one trade per order, so the order id makes it unique
-            order_id=order.order_id,
-            user_id=order.user_id,
-            strategy=order.strategy,
-            exchange=order.exchange,
-            symbol=order.symbol,
-            action=order.action,
-            quantity=order.quantity,
-            price=price,
-            product=order.product,
-            created_at=txn.stored_now,
-        )
+    position.changed = True
+    txn.add_trade(
+        {
+            "trade_id": f"TRADE-{order.order_id}",  # one trade per order, so the order id makes it unique
+            "order_id": order.order_id,
+            "user_id": user_id,
+            "strategy": order.strategy,
+            "exchange": order.exchange,
+            "symbol": order.symbol,
+            "action": order.action,
+            "quantity": order.quantity,
+            "price": price,
+            "product": order.product,
+            "created_at": txn.stored_now,
+        }
     )
     venue.resting.remove(order.order_id)
     txn.record(order)
@@ -149,7 +141,7 @@ def fill(txn: Transaction, venue: Venue, order: SandboxOrder, instrument: Instru
 
 
 def activate(
-    txn: Transaction, venue: Venue, order: SandboxOrder, instrument: Instrument, quote: Quote | None
+    txn: Transaction, venue: Venue, order: OrderRow, instrument: Instrument, quote: Quote | None
 ) -> None:
     """Fill a just-placed or just-modified order if the market allows, else rest it in the index."""
     action = Action(order.action)
@@ -169,7 +161,7 @@ def activate(
 
 
 def _on_trigger(
-    txn: Transaction, venue: Venue, order: SandboxOrder, instrument: Instrument, quote: Quote
+    txn: Transaction, venue: Venue, order: OrderRow, instrument: Instrument, quote: Quote
 ) -> None:
     action = Action(order.action)
     if order.price_type == PriceType.STOP_MARKET.value:
@@ -194,8 +186,11 @@ def sweep(txn: Transaction, venue: Venue, quote: Quote) -> None:
     instrument = venue.market.master.get(quote.exchange, quote.symbol)
     if instrument is None:
         return  # delisted while resting; the orders stay visible until the user cancels them
-    rows = txn.session.exec(select(SandboxOrder).where(SandboxOrder.order_id.in_(order_ids))).all()
-    by_id = {row.order_id: row for row in rows}
+    by_id = {}
+    for start in range(0, len(order_ids), _IDS_PER_SELECT):
+        chunk = order_ids[start : start + _IDS_PER_SELECT]
+        for row in txn.connection.execute(ORDERS_BY_ID, {"order_ids": chunk}):
+            by_id[row[0]] = OrderRow(*row)
     for order_id in crossings.limits:
         order = by_id.get(order_id)
         if order is None or order.status != OrderStatus.OPEN.value:

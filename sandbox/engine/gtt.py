@@ -38,7 +38,6 @@ from sandbox.engine.models import (
     to_decimal,
 )
 from sandbox.engine.orders import place
-from sandbox.engine.positions import find_position
 from sandbox.engine.rules import product_rejection, tradable_instrument
 from sandbox.engine.timekeeping import to_storage
 from sandbox.engine.transaction import Transaction
@@ -159,7 +158,7 @@ def _margin(
     txn: Transaction, venue: Venue, user_id: int, request: GttRequest, instrument: Instrument
 ) -> Decimal:
     """The most any one leg could need; only one leg of an OCO can ever fill."""
-    position = find_position(txn.session, user_id, request.exchange, request.symbol, request.product.value)
+    position = txn.position(user_id, request.exchange, request.symbol, request.product.value)
     held, held_margin = (position.quantity, position.margin_blocked) if position else (0, Decimal(0))
     signed = signed_quantity(request.action.value, request.quantity)
     underlying = underlying_price(instrument, venue.market) if held + signed < 0 else None

@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlmodel import func, select
-
 from generated.errors import (
     BrokergateError,
     InsufficientFunds,
@@ -32,7 +30,14 @@ from sandbox.engine.models import (
     SmartOrderRequest,
     SmartOrderResult,
 )
-from sandbox.engine.positions import find_position
+from sandbox.engine.rows import (
+    HOLDING_QUANTITY,
+    ORDER_OF_USER,
+    PENDING_CNC_SELLS,
+    PENDING_CNC_SELLS_BESIDES,
+    RESTING_ORDERS_OF_USER,
+    OrderRow,
+)
 from sandbox.engine.rules import (
     cnc_sell_rejection,
     mis_window_rejection,
@@ -42,14 +47,13 @@ from sandbox.engine.rules import (
 )
 from sandbox.engine.transaction import Transaction
 from sandbox.market.types import Instrument, Quote
-from storage.sandbox_tables import SandboxHolding, SandboxOrder
 
 _STOP_TYPES = (PriceType.STOP_LIMIT, PriceType.STOP_MARKET)
 
 
 @dataclass(frozen=True, slots=True)
 class Placement:
-    order: SandboxOrder
+    order: OrderRow
     rejection: BrokergateError | None = None
 
 
@@ -72,22 +76,23 @@ def place(
     price, trigger = normalised_prices(
         request.price_type, request.action, request.price, request.trigger_price
     )
-    order = SandboxOrder(
-        order_id=venue.order_ids.next(txn.session, txn.day),
-        user_id=user_id,
-        strategy=request.strategy,
-        exchange=request.exchange,
-        symbol=request.symbol,
-        action=request.action.value,
-        quantity=request.quantity,
-        price=price,
-        trigger_price=trigger,
-        price_type=request.price_type.value,
-        product=request.product.value,
-        status=OrderStatus.OPEN.value,
+    now = txn.stored_now
+    order = OrderRow(
+        venue.order_ids.next(txn.session, txn.day),
+        user_id,
+        request.strategy,
+        request.exchange,
+        request.symbol,
+        request.action.value,
+        request.quantity,
+        price,
+        trigger,
+        request.price_type.value,
+        request.product.value,
+        OrderStatus.OPEN.value,
         gtt_id=gtt_id,
-        created_at=txn.stored_now,
-        updated_at=txn.stored_now,
+        created_at=now,
+        updated_at=now,
     )
     if not is_usable(quote):
         quote = venue.usable_quote(request.exchange, request.symbol)
@@ -102,18 +107,17 @@ def place(
     if request.price_type in _STOP_TYPES:
         order.status = OrderStatus.TRIGGER_PENDING.value
     order.margin_blocked = margin
-    txn.session.add(order)
-    txn.session.flush()
+    txn.insert_order(order)
     txn.ledger.move(user_id, "block", order.order_id, margin_change=margin)
     txn.record(order)
     activate(txn, venue, order, instrument, quote)
     return Placement(order)
 
 
-def _reject(txn: Transaction, order: SandboxOrder, error: BrokergateError) -> Placement:
+def _reject(txn: Transaction, order: OrderRow, error: BrokergateError) -> Placement:
     order.status = OrderStatus.REJECTED.value
     order.rejection_reason = error.message
-    txn.session.add(order)
+    txn.insert_order(order)
     txn.record(order)
     return Placement(order, error)
 
@@ -121,7 +125,7 @@ def _reject(txn: Transaction, order: SandboxOrder, error: BrokergateError) -> Pl
 def _refusal(
     txn: Transaction,
     venue: Venue,
-    order: SandboxOrder,
+    order: OrderRow,
     instrument: Instrument,
     quote: Quote | None,
     replacing: str | None = None,
@@ -129,7 +133,7 @@ def _refusal(
     reason = product_rejection(instrument, Product(order.product), order.quantity)
     if reason is not None:
         return reason
-    position = find_position(txn.session, order.user_id, order.exchange, order.symbol, order.product)
+    position = txn.position(order.user_id, order.exchange, order.symbol, order.product)
     held = position.quantity if position else 0
     signed = signed_quantity(order.action, order.quantity)
     if order.product == Product.MIS.value:
@@ -153,7 +157,7 @@ def _refusal(
 
 
 def _margin(
-    txn: Transaction, venue: Venue, order: SandboxOrder, instrument: Instrument, quote: Quote | None
+    txn: Transaction, venue: Venue, order: OrderRow, instrument: Instrument, quote: Quote | None
 ) -> Decimal:
     price_type = PriceType(order.price_type)
     if price_type is PriceType.MARKET:
@@ -162,7 +166,7 @@ def _margin(
         basis = order.trigger_price
     else:
         basis = order.price
-    position = find_position(txn.session, order.user_id, order.exchange, order.symbol, order.product)
+    position = txn.position(order.user_id, order.exchange, order.symbol, order.product)
     held, held_margin = (position.quantity, position.margin_blocked) if position else (0, Decimal(0))
     signed = signed_quantity(order.action, order.quantity)
     underlying = underlying_price(instrument, venue.market) if held + signed < 0 else None
@@ -171,43 +175,31 @@ def _margin(
     )
 
 
-def _holding_quantity(txn: Transaction, order: SandboxOrder) -> int:
-    holding = txn.session.exec(
-        select(SandboxHolding).where(
-            SandboxHolding.user_id == order.user_id,
-            SandboxHolding.exchange == order.exchange,
-            SandboxHolding.symbol == order.symbol,
-        )
+def _holding_quantity(txn: Transaction, order: OrderRow) -> int:
+    held = txn.connection.execute(
+        HOLDING_QUANTITY, {"user_id": order.user_id, "exchange": order.exchange, "symbol": order.symbol}
     ).first()
-    return holding.quantity if holding else 0
+    return held[0] if held is not None else 0
 
 
-def _pending_sells(txn: Transaction, order: SandboxOrder, replacing: str | None) -> int:
-    query = select(func.coalesce(func.sum(SandboxOrder.quantity), 0)).where(
-        SandboxOrder.user_id == order.user_id,
-        SandboxOrder.exchange == order.exchange,
-        SandboxOrder.symbol == order.symbol,
-        SandboxOrder.product == Product.CNC.value,
-        SandboxOrder.action == Action.SELL.value,
-        SandboxOrder.status.in_(RESTING_STATUSES),
-    )
-    if replacing is not None:
-        query = query.where(SandboxOrder.order_id != replacing)
-    return int(txn.session.exec(query).one())
+def _pending_sells(txn: Transaction, order: OrderRow, replacing: str | None) -> int:
+    parameters = {"user_id": order.user_id, "exchange": order.exchange, "symbol": order.symbol}
+    if replacing is None:
+        return int(txn.connection.execute(PENDING_CNC_SELLS, parameters).scalar_one())
+    parameters["replacing"] = replacing
+    return int(txn.connection.execute(PENDING_CNC_SELLS_BESIDES, parameters).scalar_one())
 
 
-def owned_order(txn: Transaction, user_id: int, order_id: str) -> SandboxOrder:
-    order = txn.session.exec(
-        select(SandboxOrder).where(SandboxOrder.order_id == order_id, SandboxOrder.user_id == user_id)
-    ).first()
-    if order is None:
+def owned_order(txn: Transaction, user_id: int, order_id: str) -> OrderRow:
+    found = txn.connection.execute(ORDER_OF_USER, {"order_id": order_id, "user_id": user_id}).first()
+    if found is None:
         raise OrderNotFound(f"Order {order_id} not found", order_id=order_id)
-    return order
+    return OrderRow(*found)
 
 
 def modify(
     txn: Transaction, venue: Venue, user_id: int, order_id: str, request: ModifyRequest
-) -> SandboxOrder:
+) -> OrderRow:
     """Change a resting order's type, quantity or prices, re-pricing its reservation."""
     order = owned_order(txn, user_id, order_id)
     if order.status not in RESTING_STATUSES:
@@ -223,18 +215,19 @@ def modify(
         order.trigger_price if request.trigger_price is None else request.trigger_price,
     )
     # Check a detached draft, so a refused change leaves the stored order exactly as it was.
-    draft = SandboxOrder(
-        order_id=order.order_id,
-        user_id=order.user_id,
-        exchange=order.exchange,
-        symbol=order.symbol,
-        action=order.action,
-        product=order.product,
-        quantity=request.quantity or order.quantity,
-        price_type=price_type.value,
-        price=price,
-        trigger_price=trigger,
-        status=order.status,
+    draft = OrderRow(
+        order.order_id,
+        order.user_id,
+        order.strategy,
+        order.exchange,
+        order.symbol,
+        order.action,
+        request.quantity or order.quantity,
+        price,
+        trigger,
+        price_type.value,
+        order.product,
+        order.status,
     )
     quote = venue.usable_quote(order.exchange, order.symbol)
     reason = _refusal(txn, venue, draft, instrument, quote, replacing=order_id)
@@ -264,28 +257,22 @@ def modify(
     return order
 
 
-def cancel(txn: Transaction, venue: Venue, user_id: int, order_id: str) -> SandboxOrder:
+def cancel(txn: Transaction, venue: Venue, user_id: int, order_id: str) -> OrderRow:
     order = owned_order(txn, user_id, order_id)
     if order.status not in RESTING_STATUSES or not finish(txn, venue, order, OrderStatus.CANCELLED):
         raise OrderNotModifiable(f"Cannot cancel order in {order.status} status", order_id=order_id)
     return order
 
 
-def resting_orders(txn: Transaction, user_id: int) -> list[SandboxOrder]:
-    return list(
-        txn.session.exec(
-            select(SandboxOrder)
-            .where(SandboxOrder.user_id == user_id, SandboxOrder.status.in_(RESTING_STATUSES))
-            .order_by(SandboxOrder.id)
-        )
-    )
+def resting_orders(txn: Transaction, user_id: int) -> list[OrderRow]:
+    return [OrderRow(*row) for row in txn.connection.execute(RESTING_ORDERS_OF_USER, {"user_id": user_id})]
 
 
 def place_smart(
     txn: Transaction, venue: Venue, user_id: int, request: SmartOrderRequest, position_size: int
 ) -> tuple[SmartOrderResult, BrokergateError | None]:
     """Trade the difference between the current net position and `position_size`."""
-    position = find_position(txn.session, user_id, request.exchange, request.symbol, request.product.value)
+    position = txn.position(user_id, request.exchange, request.symbol, request.product.value)
     current = position.quantity if position else 0
     difference = position_size - current
     if position_size == 0 and current == 0:

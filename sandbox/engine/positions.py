@@ -8,7 +8,6 @@ fill price. Quantities are in units (lots already multiplied out), so value is p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlmodel import Session, select
@@ -45,37 +44,6 @@ def unrealized_pnl(quantity: int, average_price: Decimal, ltp: Decimal | None) -
     if quantity == 0 or ltp is None:
         return Decimal(0)
     return (ltp - average_price) * quantity
-
-
-def find_position(
-    session: Session, user_id: int, exchange: str, symbol: str, product: str
-) -> SandboxPosition | None:
-    return session.exec(
-        select(SandboxPosition).where(
-            SandboxPosition.user_id == user_id,
-            SandboxPosition.exchange == exchange,
-            SandboxPosition.symbol == symbol,
-            SandboxPosition.product == product,
-        )
-    ).first()
-
-
-def position_for_update(
-    session: Session, user_id: int, exchange: str, symbol: str, product: str, day: date, stored_now: datetime
-) -> SandboxPosition:
-    position = find_position(session, user_id, exchange, symbol, product)
-    if position is None:
-        position = SandboxPosition(
-            user_id=user_id,
-            exchange=exchange,
-            symbol=symbol,
-            product=product,
-            trade_date=day,
-            created_at=stored_now,
-            updated_at=stored_now,
-        )
-        session.add(position)
-    return position
 
 
 def user_positions(session: Session, user_id: int) -> list[SandboxPosition]:

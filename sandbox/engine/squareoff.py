@@ -15,11 +15,12 @@ from sqlmodel import select
 from generated.errors import BrokergateError
 from sandbox.engine.config import SandboxConfig
 from sandbox.engine.execution import Venue, finish
-from sandbox.engine.models import RESTING_STATUSES, Action, OrderRequest, OrderStatus, PriceType, Product
+from sandbox.engine.models import Action, OrderRequest, OrderStatus, PriceType, Product
 from sandbox.engine.orders import place
+from sandbox.engine.rows import OPEN_MIS_POSITIONS_ON, RESTING_MIS_ORDERS_ON, OrderRow, PositionRow
 from sandbox.engine.timekeeping import in_ist, trading_date
 from sandbox.engine.transaction import Transaction
-from storage.sandbox_tables import SandboxOrder, SandboxPosition, SandboxSquareOffRun
+from storage.sandbox_tables import SandboxSquareOffRun
 
 _log = logging.getLogger(__name__)
 
@@ -54,29 +55,16 @@ def square_off(txn: Transaction, venue: Venue) -> list[str]:
 
 
 def _cancel_resting(txn: Transaction, venue: Venue, exchange: str) -> None:
-    orders = txn.session.exec(
-        select(SandboxOrder)
-        .where(
-            SandboxOrder.exchange == exchange,
-            SandboxOrder.product == Product.MIS.value,
-            SandboxOrder.status.in_(RESTING_STATUSES),
-        )
-        .order_by(SandboxOrder.id)
-    ).all()
-    for order in orders:
-        finish(txn, venue, order, OrderStatus.CANCELLED, "Cancelled by auto square-off")
+    for row in txn.connection.execute(RESTING_MIS_ORDERS_ON, {"exchange": exchange}).all():
+        finish(txn, venue, OrderRow(*row), OrderStatus.CANCELLED, "Cancelled by auto square-off")
 
 
 def _close_positions(txn: Transaction, venue: Venue, exchange: str) -> None:
-    positions = txn.session.exec(
-        select(SandboxPosition)
-        .where(
-            SandboxPosition.exchange == exchange,
-            SandboxPosition.product == Product.MIS.value,
-            SandboxPosition.quantity != 0,
-        )
-        .order_by(SandboxPosition.id)
-    ).all()
+    txn.flush()  # so the query sees what earlier closings did
+    positions = [
+        PositionRow(*row) for row in txn.connection.execute(OPEN_MIS_POSITIONS_ON, {"exchange": exchange})
+    ]
+    txn.add_positions(positions)
     for position in positions:
         closing = OrderRequest(
             exchange=position.exchange,

@@ -1,20 +1,43 @@
 """One unit of engine work: a database session, its ledger, the moment it happens and the order
-changes to announce once it has committed."""
+changes to announce once it has committed.
+
+The hot paths work on plain rows through the session's connection (see `sandbox.engine.rows`):
+orders are written at once, so every claim is a conditional UPDATE against the stored row, while the
+rows a burst of fills keeps changing (the user's funds, positions) stay cached for the transaction and
+are written, with the append-only ledger entries and trades, by `flush`: before the commit, and before
+any ORM statement runs in the same session, so no query ever sees the books half-written.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 
+from sqlalchemy import event
 from sqlmodel import Session, func, select
 
+from sandbox.engine.config import SandboxConfig
 from sandbox.engine.ledger import Ledger
 from sandbox.engine.models import OrderView
+from sandbox.engine.rows import (
+    INSERT_ORDER,
+    INSERT_POSITION,
+    INSERT_TRADES,
+    POSITION_BY_KEY,
+    UPDATE_POSITION,
+    OrderRow,
+    PositionRow,
+    order_values,
+    position_changes,
+    position_values,
+)
 from sandbox.engine.timekeeping import to_storage, trading_date
 from storage.sandbox_tables import SandboxOrder
 
+_ZERO = Decimal(0)
 
-def order_view(row: SandboxOrder) -> OrderView:
+
+def order_view(row: SandboxOrder | OrderRow) -> OrderView:
     return OrderView(
         order_id=row.order_id,
         user_id=row.user_id,
@@ -37,24 +60,105 @@ def order_view(row: SandboxOrder) -> OrderView:
     )
 
 
-@dataclass
+class EngineSession(Session):
+    """The engine's session: an ORM statement first writes what the transaction still holds back."""
+
+
+@event.listens_for(EngineSession, "do_orm_execute")
+def _flush_before_orm_statement(state) -> None:
+    txn = state.session.info.get("transaction")
+    if txn is not None:
+        txn.flush()
+
+
 class Transaction:
-    session: Session
-    ledger: Ledger
-    now: datetime  # aware
-    changed_orders: list[OrderView] = field(default_factory=list)
+    def __init__(self, session: Session, config: SandboxConfig, now: datetime) -> None:
+        self.session = session
+        self.now = now  # aware
+        self.stored_now = to_storage(now)
+        self.day = trading_date(now)
+        self.changed_orders: list[OrderView] = []
+        self.connection = session.connection()
+        self.ledger = Ledger(self, config)
+        self._positions: dict[tuple[int, str, str, str], PositionRow | None] = {}
+        self._new_positions: list[PositionRow] = []
+        self._trades: list[dict] = []
+        session.info["transaction"] = self
 
-    @property
-    def stored_now(self) -> datetime:
-        return to_storage(self.now)
-
-    @property
-    def day(self) -> date:
-        return trading_date(self.now)
-
-    def record(self, order: SandboxOrder) -> None:
+    def record(self, order: SandboxOrder | OrderRow) -> None:
         """Remember the order's state now, so each change is announced as it was, in order."""
         self.changed_orders.append(order_view(order))
+
+    # Orders
+
+    def insert_order(self, order: OrderRow) -> None:
+        self.connection.execute(INSERT_ORDER, order_values(order))
+
+    # Positions
+
+    def position(self, user_id: int, exchange: str, symbol: str, product: str) -> PositionRow | None:
+        """The position as this transaction has left it, read from the database once."""
+        key = (user_id, exchange, symbol, product)
+        try:
+            return self._positions[key]
+        except KeyError:
+            pass
+        self._write_orm_changes()
+        found = self.connection.execute(
+            POSITION_BY_KEY, {"user_id": user_id, "exchange": exchange, "symbol": symbol, "product": product}
+        ).first()
+        row = PositionRow(*found) if found is not None else None
+        self._positions[key] = row
+        return row
+
+    def position_for_update(self, user_id: int, exchange: str, symbol: str, product: str) -> PositionRow:
+        """The position, opened flat if there is none; the caller sets `changed` once it has moved it."""
+        row = self.position(user_id, exchange, symbol, product)
+        if row is None:
+            row = PositionRow(
+                None, user_id, exchange, symbol, product, 0, _ZERO, _ZERO, _ZERO, self.day,
+                self.stored_now, self.stored_now, changed=True,
+            )  # fmt: skip
+            self._positions[(user_id, exchange, symbol, product)] = row
+            self._new_positions.append(row)
+        return row
+
+    def add_positions(self, rows: list[PositionRow]) -> None:
+        """Cache positions read elsewhere in this transaction, unless already cached."""
+        for row in rows:
+            self._positions.setdefault((row.user_id, row.exchange, row.symbol, row.product), row)
+
+    # Trades
+
+    def add_trade(self, values: dict) -> None:
+        self._trades.append(values)
+
+    # Writing
+
+    def flush(self) -> None:
+        """Write the cached funds, positions, ledger entries and trades; cheap when nothing is pending."""
+        self.ledger.flush()
+        connection = self.connection
+        if self._new_positions:
+            for row in self._new_positions:  # in the order they opened, so ids keep that order
+                row.id = connection.execute(INSERT_POSITION, position_values(row)).inserted_primary_key[0]
+                row.changed = False
+            self._new_positions = []
+        changed = [position_changes(row) for row in self._positions.values() if row is not None and row.changed]
+        if changed:
+            connection.execute(UPDATE_POSITION, changed)
+            for row in self._positions.values():
+                if row is not None:
+                    row.changed = False
+        if self._trades:
+            connection.execute(INSERT_TRADES, self._trades)
+            self._trades = []
+
+    def _write_orm_changes(self) -> None:
+        """Flush pending ORM changes (settlement, roll-over) before reading rows past the ORM."""
+        session = self.session
+        if session.new or session.deleted or session.identity_map.check_modified():
+            session.flush()
 
 
 class OrderIds:

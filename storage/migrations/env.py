@@ -3,7 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from storage import gateway_tables, models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 engine = context.config.attributes["engine"]
 with engine.begin() as connection:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import eventually
-from tests.e2e.test_first_run import answers, free_port
+from tests.e2e.conftest import answers, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGUMENTS = [
@@ -34,9 +34,7 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's ch
 @pytest.fixture
 def gateway(tmp_path):
     port = free_port()
-    environment = {
-        key: value for key, value in os.environ.items() if key not in ("APP_KEY", "API_KEY_PEPPER")
-    }
+    environment = {key: value for key, value in os.environ.items() if key not in ("APP_KEY", "API_KEY_PEPPER")}
     environment |= {"WEBSOCKET_PORT": str(free_port()), "ZMQ_ADDRESS": f"tcp://127.0.0.1:{free_port()}"}
     process = subprocess.Popen(
         [Path(sys.executable).parent / "brokergate", "serve", "--port", str(port)],

@@ -1,51 +1,10 @@
 """The README's first run, on real sockets: serve creates .env, the CLI makes a user and key, ping answers."""
 
-import os
-import socket
 import subprocess
-import sys
-from pathlib import Path
 
 import httpx
-import pytest
 
-from tests.conftest import eventually
-
-BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=0.5).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-@pytest.fixture
-def server(tmp_path):
-    port = free_port()
-    environment = {key: value for key, value in os.environ.items() if key not in ("APP_KEY", "API_KEY_PEPPER")}
-    environment |= {"WEBSOCKET_PORT": str(free_port()), "ZMQ_ADDRESS": f"tcp://127.0.0.1:{free_port()}"}
-    process = subprocess.Popen(
-        [BIN / "brokergate", "serve", "--port", str(port)],
-        cwd=tmp_path,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        eventually(lambda: answers(f"http://127.0.0.1:{port}/api/v1/openapi.json"), timeout=30)
-        yield tmp_path, port, environment
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+from tests.e2e.conftest import BIN
 
 
 def test_fresh_start_to_pong(server):

@@ -15,9 +15,7 @@ class FakeBrokerPlugin:
         self.completed: list[dict[str, str]] = []
 
     async def login_url(self, account: Account, request: LoginStart) -> LoginRedirect:
-        return LoginRedirect(
-            url=f"https://broker.example/login?state={request.state}&redirect={request.redirect_url}"
-        )
+        return LoginRedirect(url=f"https://broker.example/login?state={request.state}&redirect={request.redirect_url}")
 
     async def complete_login(self, account: Account, request: LoginCallback) -> SessionGrant:
         # A real plugin exchanges the code with the broker; this one knows the single valid code.

@@ -55,10 +55,7 @@ def test_logout_without_csrf_token_keeps_the_session(console):
 
 def test_setup_and_login_forms_need_a_token_too(app, client):
     assert (
-        client.post(
-            "/setup", data={"username": "admin", "password": "p" * 12, "confirm": "p" * 12}
-        ).status_code
-        == 403
+        client.post("/setup", data={"username": "admin", "password": "p" * 12, "confirm": "p" * 12}).status_code == 403
     )
     assert app.perimeter is not None and app.services.accounts.api_keys  # setup did not run
     sign_up(client)
@@ -143,8 +140,7 @@ def test_cors_allows_only_the_listed_origins(settings, api_key):
     app = create_app(settings.model_copy(update={"cors_allowed_origins": "https://charts.example"}))
     with app.test_client() as client:
         allowed = client.options(
-            "/api/v1/ping",
-            headers={"Origin": "https://charts.example", "Access-Control-Request-Method": "POST"},
+            "/api/v1/ping", headers={"Origin": "https://charts.example", "Access-Control-Request-Method": "POST"}
         )
         refused = client.post("/api/v1/ping", json={}, headers={"Origin": "https://evil.example"})
         console = client.get("/login", headers={"Origin": "https://charts.example"})
@@ -159,18 +155,13 @@ def test_cors_allows_only_the_listed_origins(settings, api_key):
 def test_a_wildcard_cors_origin_is_refused_at_start(settings):
     with pytest.raises(ValueError, match="CORS_ALLOWED_ORIGINS"):
         type(settings)(
-            app_key=settings.app_key,
-            api_key_pepper=settings.api_key_pepper,
-            cors_allowed_origins="*",
-            _env_file=None,
+            app_key=settings.app_key, api_key_pepper=settings.api_key_pepper, cors_allowed_origins="*", _env_file=None
         )
 
 
 def test_api_key_is_not_in_any_page_until_revealed(app, console):
     token = csrf_of(console.get("/keys").text)
-    api_key = console.post("/keys/create", data={"csrf_token": token}).text.split('id="api-key-value">')[1][
-        :64
-    ]
+    api_key = console.post("/keys/create", data={"csrf_token": token}).text.split('id="api-key-value">')[1][:64]
 
     pages = [console.get(path).text for path in ("/", "/keys", "/broker", "/account", "/logs", "/security")]
     wrong = console.post("/keys/1/reveal", data={"csrf_token": token, "password": "wrong password"}).text

@@ -62,19 +62,12 @@ def cases() -> list:
             if media:
                 example = media.get("example") or {}
                 for field in string_fields(spec, media["schema"]):
-                    found.append(
-                        pytest.param(method, path, field, example, id=f"{path}:{'.'.join(map(str, field))}")
-                    )
+                    found.append(pytest.param(method, path, field, example, id=f"{path}:{'.'.join(map(str, field))}"))
             for parameter in operation.get("parameters", []):
                 parameter = resolve(spec, parameter)
-                if (
-                    resolve(spec, parameter.get("schema", {})).get("type") == "string"
-                    and parameter["name"] != "apikey"
-                ):
+                if resolve(spec, parameter.get("schema", {})).get("type") == "string" and parameter["name"] != "apikey":
                     found.append(
-                        pytest.param(
-                            method, path, ("?", parameter["name"]), {}, id=f"{path}?{parameter['name']}"
-                        )
+                        pytest.param(method, path, ("?", parameter["name"]), {}, id=f"{path}?{parameter['name']}")
                     )
     return found
 
@@ -118,9 +111,7 @@ def attacked(tmp_path_factory):
 
 
 def test_every_nested_string_field_is_found():
-    spec = {
-        "components": {"schemas": {"Leg": {"type": "object", "properties": {"symbol": {"type": "string"}}}}}
-    }
+    spec = {"components": {"schemas": {"Leg": {"type": "object", "properties": {"symbol": {"type": "string"}}}}}}
     schema = {
         "type": "object",
         "properties": {
@@ -133,25 +124,16 @@ def test_every_nested_string_field_is_found():
         },
     }
 
-    assert string_fields(spec, schema) == [
-        ("strategy",),
-        ("action",),
-        ("legs", 0, "symbol"),
-        ("leg", "symbol"),
-    ]
+    assert string_fields(spec, schema) == [("strategy",), ("action",), ("legs", 0, "symbol"), ("leg", "symbol")]
 
 
 @pytest.mark.parametrize(("method", "path", "field", "example"), cases())
-def test_injection_strings_are_answered_without_a_server_error_or_damage(
-    attacked, method, path, field, example
-):
+def test_injection_strings_are_answered_without_a_server_error_or_damage(attacked, method, path, field, example):
     app, client, api_key = attacked
 
     for injection in INJECTIONS:
         if field[0] == "?":
-            answer = client.request(
-                method.upper(), f"/api/v1{path}", params={"apikey": api_key, field[1]: injection}
-            )
+            answer = client.request(method.upper(), f"/api/v1{path}", params={"apikey": api_key, field[1]: injection})
         else:
             body = {**with_value(example, field, injection), "apikey": api_key}
             answer = client.request(method.upper(), f"/api/v1{path}", json=body)

@@ -157,6 +157,4 @@ def test_static_files_cannot_reach_outside_their_folder(client, path):
     answer = client.get(path)
 
     assert answer.status_code == 404
-    assert (
-        "APP_KEY" not in answer.text and "{% block" not in answer.text and "class Settings" not in answer.text
-    )
+    assert "APP_KEY" not in answer.text and "{% block" not in answer.text and "class Settings" not in answer.text

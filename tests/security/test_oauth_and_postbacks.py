@@ -24,9 +24,7 @@ def broker_console(broker_app):
 def start_login(client) -> str:
     """Start a broker login from the console; return the state the broker would send back."""
     token = csrf_of(client.get("/broker").text)
-    answer = client.post(
-        "/broker/login", data={"broker": "fakebroker", "csrf_token": token}, follow_redirects=False
-    )
+    answer = client.post("/broker/login", data={"broker": "fakebroker", "csrf_token": token}, follow_redirects=False)
     assert answer.status_code == 303
     return answer.headers["location"].split("state=")[1].split("&")[0]
 
@@ -37,9 +35,7 @@ def broker_session(app):
 
 def test_callback_without_a_console_session_is_refused_and_signs_nobody_in(broker_app):
     with broker_app.test_client() as stranger:
-        answer = stranger.get(
-            f"/fakebroker/callback?code={VALID_CODE}&state=anything", follow_redirects=False
-        )
+        answer = stranger.get(f"/fakebroker/callback?code={VALID_CODE}&state=anything", follow_redirects=False)
 
         assert answer.status_code == 403
         assert broker_session(broker_app) is None
@@ -81,9 +77,7 @@ def test_state_from_another_browser_session_is_refused(broker_app):
         attacker = broker_app.test_client()  # outside the lifespan: one app runs one lifespan at a time
         sign_up(victim)
         attacker_state = start_login(victim)  # the state belongs to the victim's session only
-        answer = attacker.get(
-            f"/fakebroker/callback?code={VALID_CODE}&state={attacker_state}", follow_redirects=False
-        )
+        answer = attacker.get(f"/fakebroker/callback?code={VALID_CODE}&state={attacker_state}", follow_redirects=False)
 
     assert answer.status_code == 403
     assert broker_session(broker_app) is None
@@ -156,10 +150,7 @@ def test_postback_whose_body_was_changed_after_signing_is_refused(postback_clien
 
 def test_postback_for_an_unknown_broker_is_404(postback_client):
     assert (
-        post_update(
-            postback_client, {SIGNATURE_HEADER: sign(SECRET, ORDER_UPDATE)}, broker="dhan"
-        ).status_code
-        == 404
+        post_update(postback_client, {SIGNATURE_HEADER: sign(SECRET, ORDER_UPDATE)}, broker="dhan").status_code == 404
     )
 
 

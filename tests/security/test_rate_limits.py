@@ -93,3 +93,20 @@ def test_console_login_is_limited_by_login_rate_limit(make_app):
         ]
 
     assert statuses == [401, 401, 429]
+
+
+def test_a_moving_window_frees_a_slot_as_its_oldest_hit_ages_out(monkeypatch):
+    from gateway import ratelimit
+
+    clock = [1000.0]
+    monkeypatch.setattr(ratelimit.time, "monotonic", lambda: clock[0])
+    windows = ratelimit.MovingWindows()
+
+    first, second = windows.hit(2, 1.0, ("k",)), windows.hit(2, 1.0, ("k",))
+    clock[0] += 0.4
+    refused = windows.hit(2, 1.0, ("k",))
+    clock[0] += 0.61
+    later = windows.hit(2, 1.0, ("k",))
+
+    assert (first, second, later) == (0.0, 0.0, 0.0)
+    assert refused == pytest.approx(0.6)

@@ -42,9 +42,7 @@ def test_the_filter_redacts_keys_tokens_and_configured_secrets(log_output):
 def test_a_full_session_logs_no_secret(app, client, log_output):
     sign_up(client)
     token = csrf_of(client.get("/keys").text)
-    api_key = client.post("/keys/create", data={"csrf_token": token}).text.split('id="api-key-value">')[1][
-        :64
-    ]
+    api_key = client.post("/keys/create", data={"csrf_token": token}).text.split('id="api-key-value">')[1][:64]
     client.post("/api/v1/ping", json={"apikey": api_key})
     client.post("/api/v1/ping", json={"apikey": api_key[::-1]})  # a wrong key is logged as a 403, not echoed
     client.post("/keys/1/reveal", data={"csrf_token": token, "password": "a wrong password"})

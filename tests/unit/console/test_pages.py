@@ -123,9 +123,7 @@ def test_keys_are_created_revealed_and_revoked(app, client):
     sign_up(client)
     token = csrf_of(client.get("/keys").text)
 
-    created = client.post("/keys/create", data={"csrf_token": token}).text.split('id="api-key-value">')[1][
-        :64
-    ]
+    created = client.post("/keys/create", data={"csrf_token": token}).text.split('id="api-key-value">')[1][:64]
     revealed = client.post("/keys/1/reveal", data={"csrf_token": token, "password": PASSWORD}).text
     client.post("/keys/1/revoke", data={"csrf_token": token})
 

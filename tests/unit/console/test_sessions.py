@@ -15,10 +15,7 @@ from storage import ConsoleSession, session_scope
     [
         (datetime(2026, 11, 24, 10, 0, tzinfo=UTC), datetime(2026, 11, 24, 21, 30, tzinfo=UTC)),  # 15:30 IST
         (datetime(2026, 11, 24, 21, 29, tzinfo=UTC), datetime(2026, 11, 24, 21, 30, tzinfo=UTC)),
-        (
-            datetime(2026, 11, 24, 21, 30, tzinfo=UTC),
-            datetime(2026, 11, 25, 21, 30, tzinfo=UTC),
-        ),  # at 03:00 IST
+        (datetime(2026, 11, 24, 21, 30, tzinfo=UTC), datetime(2026, 11, 25, 21, 30, tzinfo=UTC)),  # at 03:00 IST
     ],
 )
 def test_sessions_end_at_the_next_three_am_ist(now, expected):
@@ -26,9 +23,7 @@ def test_sessions_end_at_the_next_three_am_ist(now, expected):
 
 
 def test_a_custom_expiry_time_is_honoured():
-    assert next_expiry(datetime(2026, 1, 1, 0, 0, tzinfo=UTC), "09:15") == datetime(
-        2026, 1, 1, 3, 45, tzinfo=UTC
-    )
+    assert next_expiry(datetime(2026, 1, 1, 0, 0, tzinfo=UTC), "09:15") == datetime(2026, 1, 1, 3, 45, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -130,22 +130,16 @@ def test_expiry_lists_future_dates_in_order(ask):
 
 def test_instruments_json_and_csv(client, api_key):
     as_json = client.get("/api/v1/instruments", params={"apikey": api_key, "exchange": "NSE_INDEX"}).json()
-    as_csv = client.get(
-        "/api/v1/instruments", params={"apikey": api_key, "exchange": "NSE_INDEX", "format": "csv"}
-    )
+    as_csv = client.get("/api/v1/instruments", params={"apikey": api_key, "exchange": "NSE_INDEX", "format": "csv"})
 
     assert {row["symbol"] for row in as_json["data"]} >= {"NIFTY", "BANKNIFTY"}
     assert as_csv.headers["content-type"].startswith("text/csv")
     assert as_csv.text.splitlines()[0].startswith("symbol,brsymbol,name,exchange")
-    assert (
-        client.get("/api/v1/instruments", params={"apikey": api_key, "exchange": "MOON"}).status_code == 400
-    )
+    assert client.get("/api/v1/instruments", params={"apikey": api_key, "exchange": "MOON"}).status_code == 400
 
 
 def test_margin_for_a_future_is_a_tenth_of_notional(app, ask):
-    future = next(
-        i for i in app.services.market.master.all("NFO") if i.symbol.endswith("FUT") and i.name == "NIFTY"
-    )
+    future = next(i for i in app.services.market.master.all("NFO") if i.symbol.endswith("FUT") and i.name == "NIFTY")
     ltp = app.services.market.quote("NFO", future.symbol).ltp
 
     data = ask(

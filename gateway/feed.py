@@ -1,0 +1,90 @@
+"""The WebSocket feed of the gateway: the streaming service wired to accounts, routing and order events.
+
+The market clock owns the offline market's time, so the feed reads the market through a view whose
+`advance` does nothing: ticks and fills then come from the same prices.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.accounts import Principal
+from gateway.services import Services
+from generated.errors import ApiKeyRevoked, BrokergateError, InvalidApiKey
+from streaming import StreamingService
+
+
+class _ClockedMarket:
+    """The offline market as the feed sees it: quotes and ticks, with time moved by the market clock."""
+
+    def __init__(self, market) -> None:
+        self._market = market
+
+    def advance(self, seconds: float) -> None:
+        return None
+
+    def tick(self, exchange: str, symbol: str):
+        return self._market.tick(exchange, symbol)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._market, name)
+
+
+def build_feed(services: Services) -> StreamingService:
+    async def authenticate(api_key: str) -> int | None:
+        try:
+            return services.accounts.authenticate(api_key).user_id
+        except (InvalidApiKey, ApiKeyRevoked):
+            return None
+
+    async def broker_info(user_id: int) -> dict:
+        try:
+            route = services.router.route(Principal(user_id=user_id, username=""))
+        except BrokergateError as e:
+            return {"broker": None, "status": e.code}
+        return {"broker": route.broker, "mode": route.mode}
+
+    async def supported_brokers() -> list[str]:
+        return services.registry.ids()
+
+    settings = services.settings
+    return StreamingService(
+        authenticate=authenticate,
+        broker_info=broker_info,
+        supported_brokers=supported_brokers,
+        market=_ClockedMarket(services.market),
+        host=settings.websocket_host,
+        port=settings.websocket_port,
+        bus_address=settings.zmq_address,
+    )
+
+
+def observe(feed: StreamingService, clock, perimeter) -> None:
+    """Report the feed and the market clock on /health and /metrics."""
+
+    async def bus() -> dict:
+        if feed.server is None:
+            raise RuntimeError("the streaming service is not running")
+        figures = feed.stats()
+        return {key: figures[key] for key in sorted(figures) if key.startswith("bus_") and _is_number(figures[key])}
+
+    async def market() -> dict:
+        if not clock.is_running:
+            raise RuntimeError("the market clock is not running")
+        return {"beats": clock.beats}
+
+    perimeter.health.register("bus", bus)
+    perimeter.health.register("feed", market)
+
+    def figure(name: str):
+        return lambda: feed.stats().get(name, 0) if feed.server is not None else 0
+
+    for name in ("bus_received", "bus_gaps", "bus_published", "ticks_in", "frames_out", "frames_dropped", "clients",
+                 "slow_disconnects"):
+        perimeter.metrics.register(f"brokergate_stream_{name}", f"Streaming figure {name}.", figure(name))
+    perimeter.metrics.register("brokergate_market_beats", "Beats of the offline market clock.", lambda: clock.beats,
+                               kind="counter")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -1,0 +1,93 @@
+"""Sandbox benchmark: order-to-acknowledgement latency through the whole HTTP API, and the engine's
+cost of checking and filling resting orders on a tick.
+
+OpenAlgo's engine needs about 0.1 to 0.3 s per market order; the aim here is under 5 ms at p99
+through the API, and well under a millisecond per thousand resting orders checked per tick.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy.pool import StaticPool
+from sqlmodel import SQLModel, create_engine
+
+import storage.sandbox_tables  # noqa: F401  (registers the tables)
+from sandbox.engine import OrderRequest, SandboxConfig, SandboxEngine
+from sandbox.market import OfflineMarket
+from tools.bench_http import APP_KEY, BROKERGATE, HOST, PEPPER, _serve, free_port
+from tools.loadgen import load, post_request
+
+RESTING = 10_000
+
+
+def _http_latency(seconds: float) -> dict:
+    from gateway.services import Services
+    from gateway.settings import Settings
+
+    with tempfile.TemporaryDirectory() as folder:
+        database = f"sqlite:///{Path(folder) / 'bench.db'}"
+        settings = Settings(app_key=APP_KEY, api_key_pepper=PEPPER, database_url=database, _env_file=None)
+        accounts = Services.build(settings).accounts
+        accounts.create_user("bench", "benchmark password")
+        api_key = accounts.create_api_key("bench")
+        environment = {"APP_KEY": APP_KEY, "API_KEY_PEPPER": PEPPER, "DATABASE_URL": database, "PATH": "",
+                       "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "API_RATE_LIMIT": "100000 per second",
+                       "ORDER_RATE_LIMIT": "100000 per second",
+                       "WEBSOCKET_PORT": "0", "ZMQ_ADDRESS": "tcp://127.0.0.1:*"}
+        port = free_port()
+        process = _serve(BROKERGATE, port, environment)
+        try:
+            body = {"apikey": api_key, "strategy": "bench", "exchange": "NSE", "symbol": "SBIN", "action": "BUY",
+                    "quantity": "1", "pricetype": "MARKET", "product": "MIS"}
+            request = post_request(HOST, port, "/api/v1/placeorder", body)
+            asyncio.run(load(HOST, port, request, connections=1, seconds=1.0))  # warm-up
+            serial = asyncio.run(load(HOST, port, request, connections=1, seconds=seconds))
+            concurrent = asyncio.run(load(HOST, port, request, connections=16, seconds=seconds))
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    return {"one_connection": serial, "sixteen_connections": concurrent}
+
+
+async def _engine_ticks() -> dict:
+    database = create_engine("sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool)
+    SQLModel.metadata.create_all(database)
+    market = OfflineMarket(7)
+    engine = SandboxEngine(database, market, SandboxConfig(square_off_enabled=False))
+    quote = market.quote("NSE", "SBIN")
+    step = 0.05
+    for index in range(RESTING):  # resting buys spread below the market, none marketable yet
+        price = round(quote.bid - step * (1 + index % 400), 2)
+        await engine.place_order(1, OrderRequest(exchange="NSE", symbol="SBIN", action="BUY", quantity=1,
+                                                 price_type="LIMIT", product="MIS", price=str(price)))
+    untouched = []
+    for _ in range(50):
+        started = time.perf_counter()
+        await engine.on_quotes([quote])
+        untouched.append(time.perf_counter() - started)
+    dip = round(quote.bid - step * 25, 2)  # reaches the 25 highest price levels: about 625 orders
+    crossing = replace(quote, ltp=dip, bid=round(dip - step, 2), ask=dip, low=min(quote.low, dip))
+    started = time.perf_counter()
+    await engine.on_quotes([crossing])
+    fill_seconds = time.perf_counter() - started
+    filled = sum(1 for order in await engine.orderbook(1) if order.status == "complete")
+    await engine.close()
+    per_tick_ms = np.array(untouched) * 1000
+    return {
+        "resting_orders": RESTING,
+        "tick_check_p50_ms": round(float(np.percentile(per_tick_ms, 50)), 3),
+        "tick_check_ms_per_thousand": round(float(np.percentile(per_tick_ms, 50)) / (RESTING / 1000), 4),
+        "orders_filled_by_one_tick": filled,
+        "fill_seconds": round(fill_seconds, 3),
+        "fills_per_second": round(filled / fill_seconds, 1) if filled else 0.0,
+    }
+
+
+def run(seconds: float = 4.0) -> dict:
+    return {"placeorder_http": _http_latency(seconds), "engine_tick": asyncio.run(_engine_ticks())}
