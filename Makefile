@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test generate check-generated lint bench fuzz install clean
+.PHONY: run test generate check-generated lint bench fuzz sdk install clean conformance
 
 $(STAMP): requirements.lock pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -30,8 +30,18 @@ check-generated: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+conformance: $(STAMP)
+	$(BIN)/python -m tools.conformance
+
 bench: $(STAMP)
 	$(BIN)/python -m tools.bench
+
+BROKER ?= sandbox
+fuzz: $(STAMP)
+	$(BIN)/python -m tools.fuzz --broker $(BROKER)
+
+sdk: $(STAMP)
+	$(BIN)/python -m tools.sdk --output build/sdk
 
 clean:
 	rm -rf $(VENV) build

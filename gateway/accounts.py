@@ -144,6 +144,13 @@ class Accounts:
             session.add(row)
         self._settings.pop(user_id, None)
 
+    def set_order_mode(self, user_id: int, order_mode: str) -> None:
+        with session_scope(self._engine) as session:
+            row = session.get(UserSettings, user_id) or UserSettings(user_id=user_id)
+            row.order_mode = order_mode
+            session.add(row)
+        self._settings.pop(user_id, None)
+
     def sandbox_order_count(self, user_id: int) -> int:
         with session_scope(self._engine) as session:
             return session.exec(

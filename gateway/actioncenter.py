@@ -19,14 +19,17 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, update
 from sqlmodel import select
 
-from gateway.accounts import Principal
+from gateway.accounts import Accounts, Principal
 from gateway.gtt import normalized_gtt
+from gateway.optionsorders import place_options_multiorder, place_options_order
 from gateway.orders import OrderDesk, basket_orders, normalized, split_orders
 from gateway.routing import BrokerRouter
 from gateway.validation import summary
 from generated.api import (
     BasketOrderRequest,
     GttOrderRequest,
+    OptionsMultiOrderRequest,
+    OptionsOrderRequest,
     PlaceOrderRequest,
     SmartOrderRequest,
     SplitOrderRequest,
@@ -39,7 +42,7 @@ from generated.errors import (
     SymbolNotFound,
     ValidationFailed,
 )
-from storage import QueuedOrder, UserSettings, session_scope, utcnow
+from storage import QueuedOrder, session_scope, utcnow
 
 AUTO, SEMI_AUTO = "auto", "semi_auto"
 PENDING, APPROVED, FAILED, REJECTED = "pending", "approved", "failed", "rejected"
@@ -121,6 +124,18 @@ KINDS: dict[str, _Kind] = {
         _one,
         lambda desk, user, request, key: desk.place_split(user, request, idempotency_key=key),
     ),
+    "optionsorder": _Kind(
+        OptionsOrderRequest,
+        lambda request: request,
+        lambda request: [],
+        place_options_order,
+    ),
+    "optionsmultiorder": _Kind(
+        OptionsMultiOrderRequest,
+        lambda request: request,
+        lambda request: [],
+        place_options_multiorder,
+    ),
     "placegttorder": _Kind(
         GttOrderRequest,
         normalized_gtt,
@@ -133,8 +148,9 @@ KINDS: dict[str, _Kind] = {
 class ActionCenter:
     """Each user's order mode, their queue of pending orders, and its approvals and rejections."""
 
-    def __init__(self, engine: Engine, desk: OrderDesk, router: BrokerRouter, master) -> None:
+    def __init__(self, engine: Engine, desk: OrderDesk, router: BrokerRouter, master, accounts: Accounts) -> None:
         self._engine = engine
+        self._accounts = accounts
         self._desk = desk
         self._router = router
         self._master = master  # the unified symbol master: a queued order must name a real instrument
@@ -142,20 +158,15 @@ class ActionCenter:
     @classmethod
     def of(cls, services) -> ActionCenter:
         """The action center over the gateway's services; it keeps no state of its own outside the database."""
-        return cls(services.engine, services.orders, services.router, services.market.master)
+        return cls(services.engine, services.orders, services.router, services.market.master, services.accounts)
 
     # The mode
 
     def order_mode(self, user: Principal) -> str:
-        with session_scope(self._engine) as session:
-            row = session.get(UserSettings, user.user_id)
-            return row.order_mode if row is not None else AUTO
+        return self._accounts.settings(user.user_id).order_mode or AUTO  # cached: read on every order
 
     def set_order_mode(self, user: Principal, mode: str) -> str:
-        with session_scope(self._engine) as session:
-            row = session.get(UserSettings, user.user_id) or UserSettings(user_id=user.user_id)
-            row.order_mode = mode
-            session.add(row)
+        self._accounts.set_order_mode(user.user_id, mode)
         return mode
 
     def refuse_in_semi_auto(self, user: Principal, operation: str) -> None:

@@ -22,10 +22,12 @@ user_app = typer.Typer(no_args_is_help=True, help="Manage users.")
 apikey_app = typer.Typer(no_args_is_help=True, help="Manage API keys.")
 db_app = typer.Typer(no_args_is_help=True, help="Manage the database.")
 ban_app = typer.Typer(no_args_is_help=True, help="See and lift bans of client addresses.")
+plugin_app = typer.Typer(no_args_is_help=True, help="Check broker plugins against the contract.")
 app.add_typer(user_app, name="user")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(db_app, name="db")
 app.add_typer(ban_app, name="ban")
+app.add_typer(plugin_app, name="plugin")
 err = Console(stderr=True)
 Username = Annotated[str, typer.Option("--username", "-u", help="The user's login name.")]
 
@@ -183,6 +185,19 @@ def ban_lift(address: Annotated[str, typer.Argument(help="The banned address, as
     if _bans().lift(address) == 0:
         raise fail(f"{address} is not banned")
     typer.echo(f"lifted the ban of {address}")
+
+
+
+@plugin_app.command("check")
+def plugin_check(
+    brokers: Annotated[list[str] | None, typer.Argument(help="Broker ids; every installed broker when none.")] = None,
+) -> None:
+    """Run the conformance kit offline against each broker's simulator and print what to fix."""
+    from tools.conformance import run
+
+    code = run(brokers or None)
+    if code:
+        raise typer.Exit(code)
 
 
 def main() -> None:

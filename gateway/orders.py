@@ -34,7 +34,7 @@ from generated.api import (
 )
 from generated.contract import Account, GttRef, OrderRef
 from generated.errors import BY_CODE, BrokergateError, IdempotencyConflict, NotSupported, ValidationFailed
-from storage import OrderAudit, session_scope
+from storage import OrderAudit, session_scope, utcnow
 
 _OUTCOMES = ("place.accepted", "place.failed")
 
@@ -100,12 +100,16 @@ def split_orders(request: SplitOrderRequest) -> list[PlaceOrderRequest]:
     return [whole.model_copy(update={"quantity": float(size)}) for size in sizes]
 
 
+_AUDIT_INSERT = OrderAudit.__table__.insert()
+
+
 class OrderDesk:
     """Places orders for users, with the audit trail and idempotency around the broker call."""
 
-    def __init__(self, engine: Engine, router: BrokerRouter) -> None:
+    def __init__(self, engine: Engine, router: BrokerRouter, market=None) -> None:
         self._engine = engine
         self._router = router
+        self.market = market  # the unified symbol master and prices, for orders named by option offset
         self._locks: defaultdict[tuple[int, str], asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def place(
@@ -305,17 +309,18 @@ class OrderDesk:
         raise BY_CODE[recorded["code"]](recorded["message"], **recorded.get("context", {}))
 
     def _record(self, user_id: int, broker: str, event: str, order_id: str | None, key: str | None, payload: dict):
-        with session_scope(self._engine) as session:
-            session.add(
-                OrderAudit(
-                    user_id=user_id,
-                    broker=broker,
-                    event=event,
-                    order_id=order_id,
-                    client_order_id=key,
-                    payload=json.dumps(payload, sort_keys=True, default=str),
-                )
-            )
+        # A Core insert, not an ORM unit of work: this runs twice per order on the event loop.
+        row = {
+            "user_id": user_id,
+            "broker": broker,
+            "event": event,
+            "order_id": order_id,
+            "client_order_id": key,
+            "payload": json.dumps(payload, sort_keys=True, default=str),
+            "created_at": utcnow(),
+        }
+        with self._engine.begin() as connection:
+            connection.execute(_AUDIT_INSERT, row)
 
 
 def _result(outcome: dict | BrokergateError) -> dict:

@@ -51,5 +51,5 @@ class Services:
         registry = Registry.discover()
         registry.provide(SANDBOX, SandboxPlugin(sandbox, market))
         router = BrokerRouter(registry, accounts, sessions)
-        orders = OrderDesk(engine, router)
+        orders = OrderDesk(engine, router, market)
         return cls(settings, engine, accounts, sessions, registry, router, market, sandbox, orders, events)

@@ -7,6 +7,61 @@ from typing import Any, Literal
 from datetime import date as date_aliased
 
 
+class BrokerRateLimit(BaseModel):
+    class_: str = Field(..., alias="class")
+    """
+    Endpoint class, e.g. orders, quotes, history.
+    """
+    limit: int = Field(..., ge=1)
+    window: str
+    """
+    e.g. 1s, 1m, 1d.
+    """
+
+
+class BrokerInfo(BaseModel):
+    id: str
+    """
+    The broker id, one lowercase word.
+    """
+    name: str
+    version: str | None = None
+    auth: Literal["none", "oauth_redirect", "form_totp", "api_secret"]
+    exchanges: list[
+        Literal[
+            "NSE",
+            "NFO",
+            "CDS",
+            "BSE",
+            "BFO",
+            "BCD",
+            "MCX",
+            "NCDEX",
+            "NCO",
+            "NSE_INDEX",
+            "BSE_INDEX",
+            "MCX_INDEX",
+            "GLOBAL_INDEX",
+            "CRYPTO",
+        ]
+    ]
+    capabilities: dict[str, Literal["native", "emulated"]]
+    rate_limits: list[BrokerRateLimit]
+    credentials: list[str] | None = None
+    """
+    The fields a user enters to connect this broker.
+    """
+    docs: str | None = None
+    """
+    The broker's API documentation.
+    """
+
+
+class BrokerListResponse(BaseModel):
+    status: Literal["success"]
+    data: list[BrokerInfo]
+
+
 class PlaceOrderRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -46,24 +101,24 @@ class PlaceOrderRequest(BaseModel):
     """
     Order side; lowercase is accepted and made uppercase.
     """
-    quantity: float = Field(..., gt=0.0)
+    quantity: float = Field(..., gt=0.0, le=1000000000.0)
     """
-    A positive whole number of units (a multiple of the lot size on derivative exchanges).
+    A positive whole number of units (a multiple of the lot size on derivative exchanges), at most 10^9.
     """
     pricetype: Literal["MARKET", "LIMIT", "SL", "SL-M"] | None = None
     product: Literal["MIS", "NRML", "CNC"] | None = None
     """
     MIS (intraday), NRML (derivatives carry-forward) or CNC (delivery).
     """
-    price: float | None = Field(None, ge=0.0)
+    price: float | None = Field(None, ge=0.0, le=1000000000.0)
     """
-    Rupees; 0 where not applicable.
+    Rupees; 0 where not applicable; at most 10^9.
     """
-    trigger_price: float | None = Field(None, ge=0.0)
+    trigger_price: float | None = Field(None, ge=0.0, le=1000000000.0)
     """
-    Rupees; 0 where not applicable.
+    Rupees; 0 where not applicable; at most 10^9.
     """
-    disclosed_quantity: int | None = Field(None, ge=0)
+    disclosed_quantity: int | None = Field(None, ge=0, le=1000000000)
     underlying_ltp: float | None = None
     """
     Accepted for compatibility; not used.
@@ -115,11 +170,11 @@ class SmartOrderRequest(BaseModel):
     """
     Order side; lowercase is accepted and made uppercase.
     """
-    quantity: float = Field(..., ge=0.0)
+    quantity: float = Field(..., ge=0.0, le=1000000000.0)
     """
     Used only when both the target and the position are zero.
     """
-    position_size: float
+    position_size: float = Field(..., ge=-1000000000.0, le=1000000000.0)
     """
     The target net quantity (negative for short).
     """
@@ -128,15 +183,15 @@ class SmartOrderRequest(BaseModel):
     """
     MIS (intraday), NRML (derivatives carry-forward) or CNC (delivery).
     """
-    price: float | None = Field(None, ge=0.0)
+    price: float | None = Field(None, ge=0.0, le=1000000000.0)
     """
-    Rupees; 0 where not applicable.
+    Rupees; 0 where not applicable; at most 10^9.
     """
-    trigger_price: float | None = Field(None, ge=0.0)
+    trigger_price: float | None = Field(None, ge=0.0, le=1000000000.0)
     """
-    Rupees; 0 where not applicable.
+    Rupees; 0 where not applicable; at most 10^9.
     """
-    disclosed_quantity: int | None = Field(None, ge=0)
+    disclosed_quantity: int | None = Field(None, ge=0, le=1000000000)
     client_order_id: str | None = Field(None, max_length=64, min_length=1)
     """
     Your own id for this order. A retry with the same id returns the first answer and places
@@ -193,18 +248,18 @@ class ModifyOrderRequest(BaseModel):
     MIS (intraday), NRML (derivatives carry-forward) or CNC (delivery).
     """
     pricetype: Literal["MARKET", "LIMIT", "SL", "SL-M"]
-    price: float | None = Field(None, ge=0.0)
+    price: float | None = Field(None, ge=0.0, le=1000000000.0)
     """
-    Rupees; 0 where not applicable.
+    Rupees; 0 where not applicable; at most 10^9.
     """
-    quantity: float = Field(..., gt=0.0)
+    quantity: float = Field(..., gt=0.0, le=1000000000.0)
     """
-    A positive whole number of units (a multiple of the lot size on derivative exchanges).
+    A positive whole number of units (a multiple of the lot size on derivative exchanges), at most 10^9.
     """
-    disclosed_quantity: int | None = Field(None, ge=0)
-    trigger_price: float | None = Field(None, ge=0.0)
+    disclosed_quantity: int | None = Field(None, ge=0, le=1000000000)
+    trigger_price: float | None = Field(None, ge=0.0, le=1000000000.0)
     """
-    Rupees; 0 where not applicable.
+    Rupees; 0 where not applicable; at most 10^9.
     """
 
 
@@ -525,22 +580,22 @@ class MarginPosition(BaseModel):
     """
     Order side; lowercase is accepted and made uppercase.
     """
-    quantity: float = Field(..., gt=0.0)
+    quantity: float = Field(..., gt=0.0, le=1000000000.0)
     """
-    A positive whole number of units (a multiple of the lot size on derivative exchanges).
+    A positive whole number of units (a multiple of the lot size on derivative exchanges), at most 10^9.
     """
     product: Literal["MIS", "NRML", "CNC"]
     """
     MIS (intraday), NRML (derivatives carry-forward) or CNC (delivery).
     """
     pricetype: Literal["MARKET", "LIMIT", "SL", "SL-M"]
-    price: float | None = Field(None, ge=0.0)
+    price: float | None = Field(None, ge=0.0, le=1000000000.0)
     """
-    Rupees; 0 where not applicable.
+    Rupees; 0 where not applicable; at most 10^9.
     """
-    trigger_price: float | None = Field(None, ge=0.0)
+    trigger_price: float | None = Field(None, ge=0.0, le=1000000000.0)
     """
-    Rupees; 0 where not applicable.
+    Rupees; 0 where not applicable; at most 10^9.
     """
 
 
@@ -586,24 +641,24 @@ class BasketOrderItem(BaseModel):
     """
     Order side; lowercase is accepted and made uppercase.
     """
-    quantity: float = Field(..., gt=0.0)
+    quantity: float = Field(..., gt=0.0, le=1000000000.0)
     """
-    A positive whole number of units (a multiple of the lot size on derivative exchanges).
+    A positive whole number of units (a multiple of the lot size on derivative exchanges), at most 10^9.
     """
     pricetype: Literal["MARKET", "LIMIT", "SL", "SL-M"] | None = None
     product: Literal["MIS", "NRML", "CNC"] | None = None
     """
     MIS (intraday), NRML (derivatives carry-forward) or CNC (delivery).
     """
-    price: float | None = Field(None, ge=0.0)
+    price: float | None = Field(None, ge=0.0, le=1000000000.0)
     """
-    Rupees; 0 where not applicable.
+    Rupees; 0 where not applicable; at most 10^9.
     """
-    trigger_price: float | None = Field(None, ge=0.0)
+    trigger_price: float | None = Field(None, ge=0.0, le=1000000000.0)
     """
-    Rupees; 0 where not applicable.
+    Rupees; 0 where not applicable; at most 10^9.
     """
-    disclosed_quantity: int | None = Field(None, ge=0)
+    disclosed_quantity: int | None = Field(None, ge=0, le=1000000000)
     strategy: str | None = Field(None, max_length=100)
     """
     Accepted because the SDK may send it, and ignored: the basket's own strategy tags every order.
@@ -664,11 +719,11 @@ class SplitOrderRequest(BaseModel):
     """
     Order side; lowercase is accepted and made uppercase.
     """
-    quantity: float = Field(..., gt=0.0)
+    quantity: float = Field(..., gt=0.0, le=1000000000.0)
     """
-    A positive whole number of units (a multiple of the lot size on derivative exchanges).
+    A positive whole number of units (a multiple of the lot size on derivative exchanges), at most 10^9.
     """
-    splitsize: int = Field(..., ge=1)
+    splitsize: int = Field(..., ge=1, le=1000000000)
     """
     The quantity of each child order but the last.
     """
@@ -677,15 +732,15 @@ class SplitOrderRequest(BaseModel):
     """
     MIS (intraday), NRML (derivatives carry-forward) or CNC (delivery).
     """
-    price: float | None = Field(None, ge=0.0)
+    price: float | None = Field(None, ge=0.0, le=1000000000.0)
     """
-    Rupees; 0 where not applicable.
+    Rupees; 0 where not applicable; at most 10^9.
     """
-    trigger_price: float | None = Field(None, ge=0.0)
+    trigger_price: float | None = Field(None, ge=0.0, le=1000000000.0)
     """
-    Rupees; 0 where not applicable.
+    Rupees; 0 where not applicable; at most 10^9.
     """
-    disclosed_quantity: int | None = Field(None, ge=0)
+    disclosed_quantity: int | None = Field(None, ge=0, le=1000000000)
 
 
 class QueuedOrderResponse(BaseModel):
@@ -742,28 +797,28 @@ class GttOrderRequest(BaseModel):
     """
     MIS (intraday), NRML (derivatives carry-forward) or CNC (delivery).
     """
-    quantity: float = Field(..., gt=0.0)
+    quantity: float = Field(..., gt=0.0, le=1000000000.0)
     """
-    A positive whole number of units (a multiple of the lot size on derivative exchanges).
+    A positive whole number of units (a multiple of the lot size on derivative exchanges), at most 10^9.
     """
     pricetype: Literal["LIMIT", "MARKET"] | None = "LIMIT"
-    price: float = Field(..., ge=0.0)
+    price: float = Field(..., ge=0.0, le=1000000000.0)
     """
     SINGLE: the child order's limit price; 0 for MARKET.
     """
-    triggerprice_sl: float | None = Field(None, ge=0.0)
+    triggerprice_sl: float | None = Field(None, ge=0.0, le=1000000000.0)
     """
     The stoploss trigger; 0 when unused.
     """
-    triggerprice_tg: float | None = Field(None, ge=0.0)
+    triggerprice_tg: float | None = Field(None, ge=0.0, le=1000000000.0)
     """
     The target trigger; 0 when unused.
     """
-    stoploss: float | None = Field(None, ge=0.0)
+    stoploss: float | None = Field(None, ge=0.0, le=1000000000.0)
     """
     OCO: the stoploss leg's limit price.
     """
-    target: float | None = Field(None, ge=0.0)
+    target: float | None = Field(None, ge=0.0, le=1000000000.0)
     """
     OCO: the target leg's limit price.
     """
@@ -821,16 +876,16 @@ class ModifyGttOrderRequest(BaseModel):
     """
     MIS (intraday), NRML (derivatives carry-forward) or CNC (delivery).
     """
-    quantity: float = Field(..., gt=0.0)
+    quantity: float = Field(..., gt=0.0, le=1000000000.0)
     """
-    A positive whole number of units (a multiple of the lot size on derivative exchanges).
+    A positive whole number of units (a multiple of the lot size on derivative exchanges), at most 10^9.
     """
     pricetype: Literal["LIMIT", "MARKET"] | None = "LIMIT"
-    price: float = Field(..., ge=0.0)
-    triggerprice_sl: float | None = Field(None, ge=0.0)
-    triggerprice_tg: float | None = Field(None, ge=0.0)
-    stoploss: float | None = Field(None, ge=0.0)
-    target: float | None = Field(None, ge=0.0)
+    price: float = Field(..., ge=0.0, le=1000000000.0)
+    triggerprice_sl: float | None = Field(None, ge=0.0, le=1000000000.0)
+    triggerprice_tg: float | None = Field(None, ge=0.0, le=1000000000.0)
+    stoploss: float | None = Field(None, ge=0.0, le=1000000000.0)
+    target: float | None = Field(None, ge=0.0, le=1000000000.0)
 
 
 class CancelGttOrderRequest(BaseModel):
@@ -993,7 +1048,13 @@ class PendingOrdersRequest(BaseModel):
 class PendingOrder(BaseModel):
     pending_order_id: int
     kind: Literal[
-        "placeorder", "smartorder", "basketorder", "splitorder", "placegttorder"
+        "placeorder",
+        "smartorder",
+        "basketorder",
+        "splitorder",
+        "placegttorder",
+        "optionsorder",
+        "optionsmultiorder",
     ]
     """
     The endpoint that queued it.
@@ -1027,7 +1088,7 @@ class PendingOrderRef(BaseModel):
     """
     The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
     """
-    pending_order_id: int = Field(..., ge=1)
+    pending_order_id: int = Field(..., ge=1, le=9223372036854775807)
 
 
 class ApprovedOrderResponse(BaseModel):
@@ -2060,6 +2121,245 @@ class SplitOrderResponse(BaseModel):
     total_quantity: int
     split_size: int
     results: list[SplitOrderResult]
+    mode: Literal["analyze", "live"] | None = None
+    """
+    `analyze` when the sandbox serves the request.
+    """
+
+
+class OptionsOrderRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    strategy: str = Field(..., max_length=100)
+    """
+    A free-text tag naming the strategy that sent the request.
+    """
+    underlying: str = Field(..., max_length=64, min_length=1)
+    """
+    The underlying's name (NIFTY), or a future naming the expiry (NIFTY30DEC25FUT).
+    """
+    exchange: Literal[
+        "NSE",
+        "NFO",
+        "CDS",
+        "BSE",
+        "BFO",
+        "BCD",
+        "MCX",
+        "NCDEX",
+        "NCO",
+        "NSE_INDEX",
+        "BSE_INDEX",
+        "MCX_INDEX",
+        "GLOBAL_INDEX",
+        "CRYPTO",
+    ]
+    """
+    Exchange segment, uppercase, as OpenAlgo names them.
+    """
+    expiry_date: str | None = Field(None, max_length=9, min_length=1)
+    """
+    Expiry as DDMMMYY (30DEC25); DD-MMM-YY is accepted too.
+    """
+    strike_int: int | None = Field(None, ge=1)
+    """
+    Legacy mode: the strike grid, instead of the listed strikes.
+    """
+    offset: str = Field(
+        ..., pattern="^([Aa][Tt][Mm]|[IiOo][Tt][Mm]([1-9]|[1-4][0-9]|50))$"
+    )
+    """
+    ATM, ITM1-ITM50 or OTM1-OTM50, any case.
+    """
+    option_type: Literal["CE", "PE", "ce", "pe"]
+    action: Literal["BUY", "SELL", "buy", "sell"]
+    """
+    Order side; lowercase is accepted and made uppercase.
+    """
+    quantity: int = Field(..., ge=1)
+    splitsize: int | None = Field(None, ge=0)
+    """
+    More than 0 splits the order into children of this size.
+    """
+    pricetype: Literal["MARKET", "LIMIT", "SL", "SL-M"] | None = None
+    product: Literal["MIS", "NRML"] | None = None
+    price: float | None = Field(None, ge=0.0, le=1000000000.0)
+    """
+    Rupees; 0 where not applicable; at most 10^9.
+    """
+    trigger_price: float | None = Field(None, ge=0.0, le=1000000000.0)
+    """
+    Rupees; 0 where not applicable; at most 10^9.
+    """
+    disclosed_quantity: int | None = Field(None, ge=0)
+    client_order_id: str | None = Field(None, max_length=64, min_length=1)
+    """
+    Your own id for this order. A retry with the same id returns the first answer and places
+    nothing new, also across a restart. The `Idempotency-Key` header does the same.
+
+    """
+
+
+class OptionsOrderResponse(BaseModel):
+    status: Literal["success"]
+    orderid: str | None = None
+    symbol: str
+    exchange: str
+    underlying: str
+    underlying_ltp: float
+    offset: str
+    option_type: str
+    total_quantity: int | None = None
+    split_size: int | None = None
+    results: list[SplitOrderResult] | None = None
+    mode: Literal["analyze", "live"] | None = None
+    """
+    `analyze` when the sandbox serves the request.
+    """
+
+
+class OptionsLeg(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    offset: str = Field(
+        ..., pattern="^([Aa][Tt][Mm]|[IiOo][Tt][Mm]([1-9]|[1-4][0-9]|50))$"
+    )
+    """
+    ATM, ITM1-ITM50 or OTM1-OTM50, any case.
+    """
+    option_type: Literal["CE", "PE", "ce", "pe"]
+    action: Literal["BUY", "SELL", "buy", "sell"]
+    """
+    Order side; lowercase is accepted and made uppercase.
+    """
+    quantity: int = Field(..., ge=1)
+    splitsize: int | None = Field(None, ge=0)
+    expiry_date: str | None = Field(None, max_length=9, min_length=1)
+    """
+    Expiry as DDMMMYY (30DEC25); DD-MMM-YY is accepted too.
+    """
+    pricetype: Literal["MARKET", "LIMIT", "SL", "SL-M"] | None = None
+    product: Literal["MIS", "NRML"] | None = None
+    price: float | None = Field(None, ge=0.0, le=1000000000.0)
+    """
+    Rupees; 0 where not applicable; at most 10^9.
+    """
+    trigger_price: float | None = Field(None, ge=0.0, le=1000000000.0)
+    """
+    Rupees; 0 where not applicable; at most 10^9.
+    """
+    disclosed_quantity: int | None = Field(None, ge=0)
+
+
+class OptionsMultiOrderRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    strategy: str = Field(..., max_length=100)
+    """
+    A free-text tag naming the strategy that sent the request.
+    """
+    underlying: str = Field(..., max_length=64, min_length=1)
+    """
+    The underlying's name (NIFTY), or a future naming the expiry (NIFTY30DEC25FUT).
+    """
+    exchange: Literal[
+        "NSE",
+        "NFO",
+        "CDS",
+        "BSE",
+        "BFO",
+        "BCD",
+        "MCX",
+        "NCDEX",
+        "NCO",
+        "NSE_INDEX",
+        "BSE_INDEX",
+        "MCX_INDEX",
+        "GLOBAL_INDEX",
+        "CRYPTO",
+    ]
+    """
+    Exchange segment, uppercase, as OpenAlgo names them.
+    """
+    expiry_date: str | None = Field(None, max_length=9, min_length=1)
+    """
+    Expiry as DDMMMYY (30DEC25); DD-MMM-YY is accepted too.
+    """
+    strike_int: int | None = Field(None, ge=1)
+    legs: list[OptionsLeg] = Field(..., max_length=20, min_length=1)
+
+
+class OptionsLegResult(BaseModel):
+    leg: int
+    symbol: str | None = None
+    exchange: str | None = None
+    product: str | None = None
+    offset: str
+    option_type: str
+    action: str
+    status: Literal["success", "error"]
+    orderid: str | None = None
+    message: str | None = None
+    code: (
+        Literal[
+            "VALIDATION_FAILED",
+            "MALFORMED_JSON",
+            "UNSUPPORTED_MEDIA_TYPE",
+            "PAYLOAD_TOO_LARGE",
+            "MISSING_API_KEY",
+            "INVALID_API_KEY",
+            "API_KEY_REVOKED",
+            "BROKER_SESSION_EXPIRED",
+            "BROKER_NOT_CONNECTED",
+            "FORBIDDEN",
+            "IP_BANNED",
+            "NOT_FOUND",
+            "METHOD_NOT_ALLOWED",
+            "SYMBOL_NOT_FOUND",
+            "ORDER_NOT_FOUND",
+            "ORDER_NOT_MODIFIABLE",
+            "IDEMPOTENCY_CONFLICT",
+            "ORDER_REJECTED",
+            "INSUFFICIENT_FUNDS",
+            "NOT_SUPPORTED",
+            "RATE_LIMITED",
+            "BROKER_UNAVAILABLE",
+            "BROKER_BAD_RESPONSE",
+            "BROKER_TIMEOUT",
+            "INTERNAL_ERROR",
+        ]
+        | None
+    ) = None
+    """
+    The one error taxonomy. Each code has one HTTP status and one exception class in
+    `generated/errors.py`, named as the code in CamelCase.
+
+    """
+    total_quantity: int | None = None
+    split_size: int | None = None
+    split_results: list[SplitOrderResult] | None = None
+    mode: Literal["analyze", "live"] | None = None
+    """
+    `analyze` when the sandbox serves the request.
+    """
+
+
+class OptionsMultiOrderResponse(BaseModel):
+    status: Literal["success"]
+    underlying: str
+    underlying_ltp: float
+    results: list[OptionsLegResult]
     mode: Literal["analyze", "live"] | None = None
     """
     `analyze` when the sandbox serves the request.

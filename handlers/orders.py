@@ -6,6 +6,8 @@ from generated.api import (
     BasketOrderRequest,
     CancelOrderRequest,
     ModifyOrderRequest,
+    OptionsMultiOrderRequest,
+    OptionsOrderRequest,
     PlaceOrderRequest,
     SmartOrderRequest,
     SplitOrderRequest,
@@ -36,6 +38,14 @@ async def basketorder(body: dict) -> tuple[dict, int]:
 
 async def splitorder(body: dict) -> tuple[dict, int]:
     return await _submit("splitorder", SplitOrderRequest.model_validate(body)), 200
+
+
+async def optionsorder(body: dict) -> tuple[dict, int]:
+    return await _submit("optionsorder", OptionsOrderRequest.model_validate(body)), 200
+
+
+async def optionsmultiorder(body: dict) -> tuple[dict, int]:
+    return await _submit("optionsmultiorder", OptionsMultiOrderRequest.model_validate(body)), 200
 
 
 async def modifyorder(body: dict) -> tuple[dict, int]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -97,23 +98,23 @@ class ZerodhaClient:
         self._transport = transport
         self._timeout = timeout
         self._pacer = Pacer(rate_limits or [])
-        self._clients: dict[int, httpx.AsyncClient] = {}
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = weakref.WeakKeyDictionary()
 
     def _http(self) -> httpx.AsyncClient:
         # One pool per event loop: a pool's connections belong to the loop that opened them.
-        loop_id = id(asyncio.get_running_loop())
-        if loop_id not in self._clients:
-            self._clients[loop_id] = httpx.AsyncClient(
+        loop = asyncio.get_running_loop()
+        if loop not in self._clients:
+            self._clients[loop] = httpx.AsyncClient(
                 base_url=self.base_url,
                 transport=self._transport,
                 timeout=self._timeout,
                 headers={"X-Kite-Version": KITE_VERSION},
             )
-        return self._clients[loop_id]
+        return self._clients[loop]
 
     async def aclose(self) -> None:
-        clients, self._clients = self._clients, {}
-        for client in clients.values():
+        clients, self._clients = list(self._clients.values()), weakref.WeakKeyDictionary()
+        for client in clients:
             await client.aclose()
 
     async def request(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +11,7 @@ import yaml
 
 from brokers.zerodha import auth, mapping
 from brokers.zerodha.client import API_URL, ZerodhaClient
+from brokers.zerodha.streaming import TICKER_URL, Connector, Tick, ZerodhaFeed, ticker_url, websocket_connector
 from brokers.zerodha.symbols import SymbolBook, parse_master
 from generated.api import (
     Candle,
@@ -64,6 +65,7 @@ class ZerodhaPlugin:
         credentials: CredentialSource | None = None,
         base_url: str = API_URL,
         login_base: str = auth.LOGIN_URL,
+        ticker_base: str = TICKER_URL,
         transport: httpx.AsyncBaseTransport | None = None,
         rate_limits: list[RateLimit] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -75,6 +77,7 @@ class ZerodhaPlugin:
         )
         self._credentials = credentials
         self._login_base = login_base
+        self._ticker_base = ticker_base
         self._clock = clock
         self._book: SymbolBook | None = None
 
@@ -186,6 +189,22 @@ class ZerodhaPlugin:
 
     async def symbol_master(self, account: Account) -> list[InstrumentRecord]:
         return (await self._symbols(account)).records
+
+    async def open_feed(
+        self,
+        account: Account,
+        instruments: list[InstrumentRef],
+        on_ticks: Callable[[list[Tick]], Awaitable[None] | None],
+        *,
+        mode: str = "quote",
+        connect: Connector | None = None,
+    ) -> ZerodhaFeed:
+        """A ticker feed subscribed to `instruments`; the caller runs `feed.run()` and ends it with `stop()`."""
+        tokens = [int((await self._instrument(account, item.exchange, item.symbol)).token) for item in instruments]
+        api_key, access_token = auth.split_session_token(account.token or "")
+        feed = ZerodhaFeed(ticker_url(api_key, access_token, self._ticker_base), on_ticks, connect=connect or websocket_connector)
+        await feed.subscribe(tokens, mode)
+        return feed
 
     # GTT is Kite's, but not wired yet: the manifest leaves `gtt` out, so the gateway never calls these.
 

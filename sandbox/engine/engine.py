@@ -48,10 +48,10 @@ from sandbox.engine.models import (
     SmartOrderResult,
     TradeView,
 )
-from sandbox.engine.rows import POSITIONS_OF_USER, RESTING_ORDERS, OrderRow, PositionRow
+from sandbox.engine.rows import POSITIONS_OF_USER, RESTING_ORDERS, OrderRow
 from sandbox.engine.squareoff import square_off
 from sandbox.engine.timekeeping import Clock, system_clock, trading_date
-from sandbox.engine.transaction import EngineSession, Transaction, order_view
+from sandbox.engine.transaction import Transaction, order_view
 from sandbox.engine.wire import order_wire
 from sandbox.market.types import Quote
 from storage.sandbox_tables import SandboxGtt, SandboxOrder
@@ -98,27 +98,29 @@ class SandboxEngine:
         now = now or self._clock()
         if not self._is_loaded or self._rolled_over_on != trading_date(now):
             self._prepare(now)
-        with EngineSession(self._database, expire_on_commit=False) as session:
-            txn = Transaction(session, self._venue.config, now)
+        with self._database.connect() as connection:
+            txn = Transaction(connection, self._venue.config, now)
             try:
                 result = work(txn)
                 txn.flush()
-                session.commit()
+                connection.commit()
             except BrokergateError:
-                session.rollback()  # refused before any change to the in-memory indexes
+                connection.rollback()  # refused before any change to the in-memory indexes
                 raise
             except BaseException:
-                session.rollback()
+                connection.rollback()
                 self._is_loaded = False  # the indexes may have moved with the lost work; rebuild them
                 raise
+            finally:
+                txn.close()
         if txn.changed_orders and self._on_order_event is not None:
             loop.call_soon_threadsafe(self._announce, txn.changed_orders)
         return result
 
     def _prepare(self, now: datetime) -> None:
         """Rebuild the indexes from the database once, and roll over to a new trading day once."""
-        with EngineSession(self._database, expire_on_commit=False) as session:
-            txn = Transaction(session, self._venue.config, now)
+        with self._database.connect() as connection:
+            txn = Transaction(connection, self._venue.config, now)
             try:
                 if not self._is_loaded:
                     self._load_indexes(txn)
@@ -127,11 +129,13 @@ class SandboxEngine:
                     holdings.roll_over_positions(txn)
                     gtt.expire_due(txn, self._gtts)
                 txn.flush()
-                session.commit()
+                connection.commit()
             except BaseException:
-                session.rollback()
+                connection.rollback()
                 self._is_loaded = False
                 raise
+            finally:
+                txn.close()
         self._is_loaded = True
         self._rolled_over_on = txn.day
 
@@ -228,11 +232,7 @@ class SandboxEngine:
 
         def work(txn: Transaction) -> CloseAllResult:
             placed, failed = [], []
-            positions = [
-                PositionRow(*row) for row in txn.connection.execute(POSITIONS_OF_USER, {"user_id": user_id})
-            ]
-            txn.add_positions(positions)
-            for position in positions:
+            for position in txn.positions_where(POSITIONS_OF_USER, {"user_id": user_id}):
                 if position.quantity == 0:
                     continue
                 key = f"{position.exchange}:{position.symbol}:{position.product}"

@@ -31,7 +31,6 @@ from sandbox.engine.models import (
     SmartOrderResult,
 )
 from sandbox.engine.rows import (
-    HOLDING_QUANTITY,
     ORDER_OF_USER,
     PENDING_CNC_SELLS,
     PENDING_CNC_SELLS_BESIDES,
@@ -78,7 +77,7 @@ def place(
     )
     now = txn.stored_now
     order = OrderRow(
-        venue.order_ids.next(txn.session, txn.day),
+        venue.order_ids.next(txn.connection, txn.day),
         user_id,
         request.strategy,
         request.exchange,
@@ -176,10 +175,7 @@ def _margin(
 
 
 def _holding_quantity(txn: Transaction, order: OrderRow) -> int:
-    held = txn.connection.execute(
-        HOLDING_QUANTITY, {"user_id": order.user_id, "exchange": order.exchange, "symbol": order.symbol}
-    ).first()
-    return held[0] if held is not None else 0
+    return txn.holding_quantity(order.user_id, order.exchange, order.symbol)
 
 
 def _pending_sells(txn: Transaction, order: OrderRow, replacing: str | None) -> int:

@@ -77,6 +77,7 @@ def order_values(order: OrderRow) -> dict:
 
 
 INSERT_ORDER = insert(ORDERS)
+HIGHEST_ORDER_ID = select(func.max(ORDERS.c.order_id)).where(ORDERS.c.order_id.like(bindparam("prefix")))
 ORDER_OF_USER = select(*_ORDER_COLUMNS).where(
     ORDERS.c.order_id == bindparam("order_id"), ORDERS.c.user_id == bindparam("user_id")
 )

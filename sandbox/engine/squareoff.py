@@ -17,7 +17,7 @@ from sandbox.engine.config import SandboxConfig
 from sandbox.engine.execution import Venue, finish
 from sandbox.engine.models import Action, OrderRequest, OrderStatus, PriceType, Product
 from sandbox.engine.orders import place
-from sandbox.engine.rows import OPEN_MIS_POSITIONS_ON, RESTING_MIS_ORDERS_ON, OrderRow, PositionRow
+from sandbox.engine.rows import OPEN_MIS_POSITIONS_ON, RESTING_MIS_ORDERS_ON, OrderRow
 from sandbox.engine.timekeeping import in_ist, trading_date
 from sandbox.engine.transaction import Transaction
 from storage.sandbox_tables import SandboxSquareOffRun
@@ -60,11 +60,7 @@ def _cancel_resting(txn: Transaction, venue: Venue, exchange: str) -> None:
 
 
 def _close_positions(txn: Transaction, venue: Venue, exchange: str) -> None:
-    txn.flush()  # so the query sees what earlier closings did
-    positions = [
-        PositionRow(*row) for row in txn.connection.execute(OPEN_MIS_POSITIONS_ON, {"exchange": exchange})
-    ]
-    txn.add_positions(positions)
+    positions = txn.positions_where(OPEN_MIS_POSITIONS_ON, {"exchange": exchange})
     for position in positions:
         closing = OrderRequest(
             exchange=position.exchange,

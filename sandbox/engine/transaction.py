@@ -1,11 +1,13 @@
-"""One unit of engine work: a database session, its ledger, the moment it happens and the order
+"""One unit of engine work: a database connection, its ledger, the moment it happens and the order
 changes to announce once it has committed.
 
-The hot paths work on plain rows through the session's connection (see `sandbox.engine.rows`):
-orders are written at once, so every claim is a conditional UPDATE against the stored row, while the
-rows a burst of fills keeps changing (the user's funds, positions) stay cached for the transaction and
-are written, with the append-only ledger entries and trades, by `flush`: before the commit, and before
-any ORM statement runs in the same session, so no query ever sees the books half-written.
+The hot paths work on plain rows through the connection (see `sandbox.engine.rows`). Orders are
+written at once, so every claim is a conditional UPDATE against the stored row; the rows a burst of
+fills keeps changing (the users' funds, positions) are read once and kept for the transaction, and
+they are written, with the append-only ledger entries and trades, by `flush`: before the commit, and
+before any ORM statement runs in the transaction's session, so no query sees the books half-written.
+The ORM session, used by the colder paths (settlement, GTTs, square-off runs, the books), is made
+only when one of them asks for it; its own pending changes are flushed before rows are read past it.
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import event
-from sqlmodel import Session, func, select
+from sqlalchemy import Connection, Select, event
+from sqlmodel import Session
 
 from sandbox.engine.config import SandboxConfig
 from sandbox.engine.ledger import Ledger
 from sandbox.engine.models import OrderView
 from sandbox.engine.rows import (
+    HIGHEST_ORDER_ID,
+    HOLDING_QUANTITY,
     INSERT_ORDER,
     INSERT_POSITION,
     INSERT_TRADES,
@@ -72,18 +76,34 @@ def _flush_before_orm_statement(state) -> None:
 
 
 class Transaction:
-    def __init__(self, session: Session, config: SandboxConfig, now: datetime) -> None:
-        self.session = session
+    """The work of one engine job on one connection; the engine commits it after `flush`."""
+
+    def __init__(self, connection: Connection, config: SandboxConfig, now: datetime) -> None:
+        self.connection = connection
         self.now = now  # aware
         self.stored_now = to_storage(now)
         self.day = trading_date(now)
         self.changed_orders: list[OrderView] = []
-        self.connection = session.connection()
         self.ledger = Ledger(self, config)
+        self._session: EngineSession | None = None
         self._positions: dict[tuple[int, str, str, str], PositionRow | None] = {}
         self._new_positions: list[PositionRow] = []
         self._trades: list[dict] = []
-        session.info["transaction"] = self
+
+    @property
+    def session(self) -> EngineSession:
+        """An ORM session in this transaction, for the paths that use table models; made on first use."""
+        if self._session is None:
+            self._session = EngineSession(
+                bind=self.connection, expire_on_commit=False, join_transaction_mode="rollback_only"
+            )
+            self._session.info["transaction"] = self
+        return self._session
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
 
     def record(self, order: SandboxOrder | OrderRow) -> None:
         """Remember the order's state now, so each change is announced as it was, in order."""
@@ -93,6 +113,13 @@ class Transaction:
 
     def insert_order(self, order: OrderRow) -> None:
         self.connection.execute(INSERT_ORDER, order_values(order))
+
+    def holding_quantity(self, user_id: int, exchange: str, symbol: str) -> int:
+        self._write_orm_changes()  # holdings change only through the ORM (settlement)
+        found = self.connection.execute(
+            HOLDING_QUANTITY, {"user_id": user_id, "exchange": exchange, "symbol": symbol}
+        ).first()
+        return found[0] if found is not None else 0
 
     # Positions
 
@@ -123,10 +150,15 @@ class Transaction:
             self._new_positions.append(row)
         return row
 
-    def add_positions(self, rows: list[PositionRow]) -> None:
-        """Cache positions read elsewhere in this transaction, unless already cached."""
-        for row in rows:
-            self._positions.setdefault((row.user_id, row.exchange, row.symbol, row.product), row)
+    def positions_where(self, query: Select, parameters: dict) -> list[PositionRow]:
+        """Positions a query selects (with `rows.POSITION_FIELDS` as its columns), as this transaction has
+        left them; rows it already holds are returned as held, so changes go on accumulating in one place."""
+        self.flush()
+        rows = []
+        for found in self.connection.execute(query, parameters):
+            row = PositionRow(*found)
+            rows.append(self._positions.setdefault((row.user_id, row.exchange, row.symbol, row.product), row))
+        return rows
 
     # Trades
 
@@ -153,10 +185,14 @@ class Transaction:
         if self._trades:
             connection.execute(INSERT_TRADES, self._trades)
             self._trades = []
+        if self._session is not None:
+            self._session.flush()
 
     def _write_orm_changes(self) -> None:
         """Flush pending ORM changes (settlement, roll-over) before reading rows past the ORM."""
-        session = self.session
+        session = self._session
+        if session is None:
+            return
         if session.new or session.deleted or session.identity_map.check_modified():
             session.flush()
 
@@ -165,17 +201,17 @@ class OrderIds:
     """Order ids `YYMMDD` + 8 digits: a per-day sequence, resumed from the database after a restart."""
 
     def __init__(self) -> None:
+        self._day: date | None = None
         self._prefix = ""
         self._next = 0
 
-    def next(self, session: Session, day: date) -> str:
-        prefix = day.strftime("%y%m%d")
-        if prefix != self._prefix:
-            highest = session.exec(
-                select(func.max(SandboxOrder.order_id)).where(SandboxOrder.order_id.like(f"{prefix}%"))
-            ).one()
+    def next(self, connection: Connection, day: date) -> str:
+        if day != self._day:
+            prefix = day.strftime("%y%m%d")
+            highest = connection.execute(HIGHEST_ORDER_ID, {"prefix": f"{prefix}%"}).scalar_one()
+            self._day = day
             self._prefix = prefix
             self._next = int(highest[6:]) + 1 if highest else 1
-        order_id = f"{prefix}{self._next:08d}"
+        order_id = f"{self._prefix}{self._next:08d}"
         self._next += 1
         return order_id

@@ -1,4 +1,4 @@
-"""Headless Chromium drives the console on real sockets: first-run setup, a key, logout, login, the dashboard.
+"""Headless Chromium drives the console on real sockets: setup, a key, logout, login, live orders, logout.
 
 Uses Debian's `chromium` through Playwright's `executable_path`, so no browser download is needed.
 """
@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.conftest import eventually
@@ -98,3 +99,28 @@ def test_setup_key_logout_login_and_dashboard(gateway, page):
         " || s.closest('[data-book]').querySelector('tbody tr, dd'))"
     )
     assert not [error for error in console_errors if "Content Security Policy" in error]
+
+    # An order placed by a script appears on the page as it happens, and so does its cancellation.
+    quote = httpx.post(f"{gateway}/api/v1/quotes", json={"apikey": api_key, "symbol": "SBIN", "exchange": "NSE"}).json()
+    placed = httpx.post(
+        f"{gateway}/api/v1/placeorder",
+        json={
+            "apikey": api_key,
+            "strategy": "browser",
+            "symbol": "SBIN",
+            "exchange": "NSE",
+            "action": "BUY",
+            "quantity": "1",
+            "pricetype": "LIMIT",
+            "price": f"{quote['data']['bid'] - 5:.2f}",
+        },
+    ).json()
+    row = f"[data-book] tr:has-text('{placed['orderid']}')"
+    page.wait_for_selector(row, timeout=10_000)
+    httpx.post(
+        f"{gateway}/api/v1/cancelorder", json={"apikey": api_key, "strategy": "browser", "orderid": placed["orderid"]}
+    )
+    page.wait_for_selector(f"{row}:has-text('cancelled')", timeout=10_000)
+
+    page.click("#logout")
+    page.wait_for_url(re.compile(r"/login$"))

@@ -121,7 +121,11 @@ async def open_harness(
             await engine.close()
         return
     module_name = f"{manifest.module}.simulator"
-    if importlib.util.find_spec(module_name) is None:
+    try:
+        has_simulator = importlib.util.find_spec(module_name) is not None
+    except ModuleNotFoundError:  # the plugin is a module, not a package, so it has no folder at all
+        has_simulator = False
+    if not has_simulator:
         raise NotCheckable(f"{manifest.module.replace('.', '/')} has no simulator.py; see docs/adding-a-broker.md")
     simulator = importlib.import_module(module_name).Simulator()
     spec_path = ROOT / "contracts" / "upstream" / f"{broker_id}.yaml"

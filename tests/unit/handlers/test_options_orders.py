@@ -1,0 +1,133 @@
+"""Option orders named by offset: resolved from the listed strikes, placed, split, and as multi-leg strategies."""
+
+import pytest
+
+
+@pytest.fixture
+def trade(client, api_key):
+    def post(path: str, expect: int = 200, **body):
+        response = client.post(f"/api/v1/{path}", json={"apikey": api_key, **body})
+        assert response.status_code == expect, response.text
+        return response.json()
+
+    return post
+
+
+def test_options_order_places_the_symbol_optionsymbol_names(trade):
+    preview = trade(
+        "optionsymbol",
+        underlying="NIFTY",
+        exchange="NSE_INDEX",
+        offset="ITM2",
+        option_type="CE",
+        expiry_date=trade("expiry", symbol="NIFTY", exchange="NFO", instrumenttype="options")["data"][0].replace(
+            "-", ""
+        ),
+    )
+    expiry = preview["symbol"][5:12]
+
+    placed = trade(
+        "optionsorder",
+        strategy="t",
+        underlying="NIFTY",
+        exchange="NSE_INDEX",
+        expiry_date=expiry,
+        offset="itm2",
+        option_type="ce",
+        action="BUY",
+        quantity=str(preview["lotsize"]),
+        product="NRML",
+    )
+
+    assert placed["symbol"] == preview["symbol"] and placed["exchange"] == "NFO"
+    assert placed["offset"] == "ITM2" and placed["mode"] == "analyze"
+    status = trade("orderstatus", strategy="t", orderid=placed["orderid"])["data"]
+    assert status["symbol"] == preview["symbol"] and status["order_status"] == "complete"
+
+
+def test_options_order_splits_into_children(trade):
+    expiry = trade("expiry", symbol="NIFTY", exchange="NFO", instrumenttype="options")["data"][0].replace("-", "")
+    lot = trade(
+        "optionsymbol", underlying="NIFTY", exchange="NSE_INDEX", offset="ATM", option_type="PE", expiry_date=expiry
+    )["lotsize"]
+
+    placed = trade(
+        "optionsorder",
+        strategy="t",
+        underlying="NIFTY",
+        exchange="NSE_INDEX",
+        expiry_date=expiry,
+        offset="ATM",
+        option_type="PE",
+        action="BUY",
+        quantity=3 * lot,
+        splitsize=lot,
+        product="NRML",
+    )
+
+    assert placed["total_quantity"] == 3 * lot and len(placed["results"]) == 3
+    assert all(child["status"] == "success" for child in placed["results"])
+
+
+def test_options_order_with_an_out_of_range_offset_is_400(trade):
+    expiry = trade("expiry", symbol="NIFTY", exchange="NFO", instrumenttype="options")["data"][0].replace("-", "")
+
+    refused = trade(
+        "optionsorder",
+        expect=400,
+        strategy="t",
+        underlying="NIFTY",
+        exchange="NSE_INDEX",
+        expiry_date=expiry,
+        offset="OTM50",
+        option_type="CE",
+        action="BUY",
+        quantity=65,
+    )
+
+    assert refused["code"] == "VALIDATION_FAILED"
+
+
+def test_options_order_rejects_cnc(trade):
+    assert trade(
+        "optionsorder",
+        expect=400,
+        strategy="t",
+        underlying="NIFTY",
+        exchange="NSE_INDEX",
+        offset="ATM",
+        option_type="CE",
+        action="BUY",
+        quantity=65,
+        product="CNC",
+    )["errors"]["product"]
+
+
+def test_multi_leg_order_reports_legs_in_request_order_with_failures_in_place(trade):
+    expiry = trade("expiry", symbol="NIFTY", exchange="NFO", instrumenttype="options")["data"][0].replace("-", "")
+    lot = trade(
+        "optionsymbol", underlying="NIFTY", exchange="NSE_INDEX", offset="ATM", option_type="CE", expiry_date=expiry
+    )["lotsize"]
+    legs = [
+        {"offset": "OTM2", "option_type": "CE", "action": "SELL", "quantity": lot},
+        {"offset": "OTM4", "option_type": "CE", "action": "BUY", "quantity": lot},
+        {"offset": "ATM", "option_type": "PE", "action": "BUY", "quantity": 1},  # not a lot multiple
+    ]
+
+    answer = trade(
+        "optionsmultiorder", strategy="spread", underlying="NIFTY", exchange="NSE_INDEX", expiry_date=expiry, legs=legs
+    )
+    results = answer["results"]
+
+    assert [result["leg"] for result in results] == [1, 2, 3]
+    assert [result["status"] for result in results] == ["success", "success", "error"]
+    assert results[2]["code"] == "ORDER_REJECTED"
+    buy, sell = (trade("orderstatus", strategy="t", orderid=results[i]["orderid"])["data"] for i in (1, 0))
+    assert buy["orderid"] < sell["orderid"]  # the hedge was placed first
+
+
+def test_multi_leg_order_needs_legs(trade):
+    assert (
+        trade("optionsmultiorder", expect=400, strategy="s", underlying="NIFTY", exchange="NSE_INDEX", legs=[])["code"]
+        == "VALIDATION_FAILED"
+    )

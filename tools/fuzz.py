@@ -1,0 +1,212 @@
+"""Fuzz the REST API with schemathesis against a real brokergate server.
+
+    python -m tools.fuzz [--broker sandbox] [--max-examples 100] [--phases examples,fuzzing,stateful]
+
+starts `brokergate serve` in a fresh temporary folder on free ports (its own `.env` and database),
+creates a user and an API key with the CLI, and runs `schemathesis run` on the server's
+`/api/v1/openapi.json`, sending the key in `X-API-KEY` so generated requests reach the handlers.
+Every response is checked for no 5xx (`not_a_server_error`), a status, content type and body the
+spec declares. The stateful phase follows the spec's links: placeorder -> modifyorder, cancelorder,
+orderstatus -> orderbook, with the `orderid` of each answer.
+
+`make fuzz` runs it with many examples; `tests/fuzz/test_schemathesis.py` runs a bounded number
+on every `make test`. `tools.fuzz_hooks` lets part of the generated orders name listed instruments,
+so that orders are placed and the links have an `orderid` to follow. Only the sandbox broker can be fuzzed: it needs no credentials and places
+nothing real. The exit code is 0 when schemathesis found nothing, else its own non-zero code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parent.parent
+CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+PHASES = "examples,fuzzing,stateful"
+BROKERS = ("sandbox",)
+# Operations left out of the run, each with the reason; empty when every operation passes.
+EXCLUDED: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    api_key: str
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=0.5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _cli(folder: Path, environment: dict[str, str], *arguments: str) -> str:
+    done = subprocess.run(
+        [str(BIN / "brokergate"), *arguments], cwd=folder, env=environment, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"brokergate {' '.join(arguments)} failed: {done.stderr.strip() or done.stdout.strip()}")
+    return done.stdout
+
+
+@contextmanager
+def sandbox_server(startup_timeout: float = 60.0) -> Iterator[Server]:
+    """A `brokergate serve` in a temporary folder, with one user and key; stopped on exit."""
+    with tempfile.TemporaryDirectory(prefix="brokergate-fuzz-") as folder:
+        port = _free_port()
+        environment = {key: value for key, value in os.environ.items() if key not in ("APP_KEY", "API_KEY_PEPPER")}
+        environment |= {
+            "WEBSOCKET_PORT": str(_free_port()),
+            "ZMQ_ADDRESS": f"tcp://127.0.0.1:{_free_port()}",
+            "LOG_LEVEL": "WARNING",
+            # The fuzzer is one fast client: rate limits would only answer 429.
+            "API_RATE_LIMIT": "100000 per second",
+            "ORDER_RATE_LIMIT": "100000 per second",
+            "SMART_ORDER_RATE_LIMIT": "100000 per second",
+            "GREEKS_RATE_LIMIT": "100000 per second",
+        }
+        log = Path(folder) / "server.log"
+        with log.open("w") as output:
+            process = subprocess.Popen(
+                [str(BIN / "brokergate"), "serve", "--port", str(port)],
+                cwd=folder,
+                env=environment,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+            try:
+                url = f"http://127.0.0.1:{port}"
+                deadline = time.monotonic() + startup_timeout
+                while not _answers(f"{url}/api/v1/openapi.json"):
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(f"brokergate serve did not start:\n{log.read_text()[-4000:]}")
+                    time.sleep(0.1)
+                _cli(Path(folder), environment, "user", "create", "--username", "fuzzer", "--password", "fuzz pass 123")
+                issued = _cli(Path(folder), environment, "apikey", "create", "--username", "fuzzer")
+                yield Server(url=url, api_key=issued.strip().splitlines()[-1])
+            finally:
+                process.terminate()
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
+def schemathesis_command(
+    server: Server,
+    *,
+    max_examples: int,
+    phases: str = PHASES,
+    seed: int | None = None,
+    excluded: Sequence[str] = (),
+    extra: Sequence[str] = (),
+) -> list[str]:
+    command = [
+        str(BIN / "schemathesis"),
+        "run",
+        f"{server.url}/api/v1/openapi.json",
+        "--checks",
+        CHECKS,
+        "--header",
+        f"X-API-KEY: {server.api_key}",
+        "--max-examples",
+        str(max_examples),
+        "--phases",
+        phases,
+        "--workers",
+        "1",
+        "--suppress-health-check",
+        "too_slow,filter_too_much",
+        "--no-color",
+        "--output-sanitize",
+        "true",
+    ]
+    if seed is not None:
+        command += ["--seed", str(seed)]
+    for operation_id in excluded:
+        command += ["--exclude-operation-id", operation_id]
+    return [*command, *extra]
+
+
+def run(
+    *,
+    broker: str = "sandbox",
+    max_examples: int = 100,
+    phases: str = PHASES,
+    seed: int | None = None,
+    extra: Sequence[str] = (),
+    capture: bool = False,
+) -> list[subprocess.CompletedProcess]:
+    """Start a server, fuzz it, stop it; return the completed schemathesis runs (all passed when every code is 0).
+
+    The stateful phase runs first, on its own: fuzzing `ordermode` or `analyzer/toggle` may leave the
+    user in semi-auto mode, where placeorder answers a queue id instead of the `orderid` links follow.
+    """
+    if broker not in BROKERS:
+        raise ValueError(f"fuzzing supports only the {', '.join(BROKERS)} broker, not {broker!r}")
+    wanted = [phase.strip() for phase in phases.split(",") if phase.strip()]
+    batches = [[phase] for phase in wanted if phase == "stateful"] + [[p for p in wanted if p != "stateful"]]
+    environment = os.environ | {"SCHEMATHESIS_HOOKS": "tools.fuzz_hooks"}
+    done = []
+    with sandbox_server() as server:
+        for batch in filter(None, batches):
+            command = schemathesis_command(
+                server,
+                max_examples=max_examples,
+                phases=",".join(batch),
+                seed=seed,
+                excluded=list(EXCLUDED),
+                extra=extra,
+            )
+            done.append(subprocess.run(command, env=environment, cwd=ROOT, capture_output=capture, text=True))
+    return done
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.fuzz", description=__doc__.splitlines()[0])
+    parser.add_argument("--broker", default="sandbox", help="the broker to fuzz; only sandbox is supported")
+    parser.add_argument("--max-examples", type=int, default=100, help="test cases per operation (default 100)")
+    parser.add_argument("--phases", default=PHASES, help=f"schemathesis phases (default {PHASES})")
+    parser.add_argument("--seed", type=int, help="seed for a reproducible run")
+    arguments, extra = parser.parse_known_args(argv)
+    if arguments.broker not in BROKERS:
+        print(
+            f"tools.fuzz: BROKER={arguments.broker} is not supported; only {', '.join(BROKERS)} can be fuzzed "
+            "(it needs no credentials and places nothing real)",
+            file=sys.stderr,
+        )
+        return 2
+    for operation_id, reason in EXCLUDED.items():
+        print(f"excluded {operation_id}: {reason}")
+    runs = run(
+        broker=arguments.broker,
+        max_examples=arguments.max_examples,
+        phases=arguments.phases,
+        seed=arguments.seed,
+        extra=extra,
+    )
+    return max(done.returncode for done in runs)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
