@@ -32,7 +32,6 @@ from pathlib import Path
 import httpx
 
 BIN = Path(sys.executable).parent
-ROOT = Path(__file__).resolve().parent.parent
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 PHASES = "examples,fuzzing,stateful"
 BROKERS = ("sandbox",)
@@ -44,6 +43,7 @@ EXCLUDED: dict[str, str] = {}
 class Server:
     url: str
     api_key: str
+    folder: Path  # temporary; schemathesis runs here, so its `.schemathesis/` cache goes with it
 
 
 def _free_port() -> int:
@@ -102,7 +102,7 @@ def sandbox_server(startup_timeout: float = 60.0) -> Iterator[Server]:
                     time.sleep(0.1)
                 _cli(Path(folder), environment, "user", "create", "--username", "fuzzer", "--password", "fuzz pass 123")
                 issued = _cli(Path(folder), environment, "apikey", "create", "--username", "fuzzer")
-                yield Server(url=url, api_key=issued.strip().splitlines()[-1])
+                yield Server(url=url, api_key=issued.strip().splitlines()[-1], folder=Path(folder))
             finally:
                 process.terminate()
                 try:
@@ -178,7 +178,9 @@ def run(
                 excluded=list(EXCLUDED),
                 extra=extra,
             )
-            done.append(subprocess.run(command, env=environment, cwd=ROOT, capture_output=capture, text=True))
+            done.append(
+                subprocess.run(command, env=environment, cwd=server.folder, capture_output=capture, text=True)
+            )
     return done
 
 

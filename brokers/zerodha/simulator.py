@@ -46,7 +46,7 @@ from sandbox.market import IST, Instrument, InstrumentType, OfflineMarket
 
 UPSTREAM_SPEC = Path(__file__).resolve().parents[2] / "contracts" / "upstream" / "zerodha.yaml"
 BASE_URL = "http://kite.simulator"
-REDIRECT_URL = "http://127.0.0.1:5000/brokers/zerodha/callback"
+REDIRECT_URL = "http://127.0.0.1:5000/zerodha/callback"
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _WEEKLY_MONTHS = "123456789OND"  # Kite's one-character month in weekly option symbols
 _SEGMENT_CODES = {"NSE": 1, "NFO": 2, "CDS": 3, "BSE": 4, "BFO": 5, "BCD": 6, "MCX": 7, "INDICES": 9}
