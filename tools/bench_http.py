@@ -69,37 +69,55 @@ uvicorn.run(create_app(Settings(_env_file=None)), host="127.0.0.1", port=int(sys
 """
 
 
-def run(seconds: float = 5.0) -> dict:
+def bench_database(folder: str) -> tuple[dict[str, str], str]:
+    """A database in `folder` with one user and key, and the environment a benchmark server runs with."""
     from gateway.services import Services
     from gateway.settings import Settings
 
+    database = f"sqlite:///{Path(folder) / 'bench.db'}"
+    settings = Settings(app_key=APP_KEY, api_key_pepper=PEPPER, database_url=database, _env_file=None)
+    accounts = Services.build(settings).accounts
+    accounts.create_user("bench", "benchmark password")
+    environment = {
+        "APP_KEY": APP_KEY,
+        "API_KEY_PEPPER": PEPPER,
+        "DATABASE_URL": database,
+        "PATH": "",
+        # Measure the work, not the limiter's refusals.
+        "API_RATE_LIMIT": "10000000 per second",
+        "ORDER_RATE_LIMIT": "10000000 per second",
+        "WEBSOCKET_PORT": "0",
+        "ZMQ_ADDRESS": "tcp://127.0.0.1:*",
+        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+    }
+    return environment, accounts.create_api_key("bench")
+
+
+def measure(servers: dict[str, str], environment: dict[str, str], request_for, seconds: float, connections: int = 16):
+    """Start each server in turn and load it with the request `request_for(port)` builds."""
     results = {}
+    for name, code in servers.items():
+        port = free_port()
+        process = _serve(code, port, environment)
+        try:
+            request = request_for(port)
+            asyncio.run(load(HOST, port, request, connections=connections, seconds=1.0))  # warm-up
+            results[name] = asyncio.run(load(HOST, port, request, connections=connections, seconds=seconds))
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    return results
+
+
+def run(seconds: float = 5.0) -> dict:
     with tempfile.TemporaryDirectory() as folder:
-        database = f"sqlite:///{Path(folder) / 'bench.db'}"
-        settings = Settings(app_key=APP_KEY, api_key_pepper=PEPPER, database_url=database, _env_file=None)
-        accounts = Services.build(settings).accounts
-        accounts.create_user("bench", "benchmark password")
-        api_key = accounts.create_api_key("bench")
-        environment = {
-            "APP_KEY": APP_KEY,
-            "API_KEY_PEPPER": PEPPER,
-            "DATABASE_URL": database,
-            "PATH": "",
-            "API_RATE_LIMIT": "10000000 per second",  # measure the work, not the limiter's refusals
-            "WEBSOCKET_PORT": "0",
-            "ZMQ_ADDRESS": "tcp://127.0.0.1:*",
-            "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
-        }
-        for name, code in (("bare_starlette", BARE_STARLETTE), ("brokergate_ping", BROKERGATE)):
-            port = free_port()
-            process = _serve(code, port, environment)
-            try:
-                request = post_request(HOST, port, "/api/v1/ping", {"apikey": api_key})
-                asyncio.run(load(HOST, port, request, seconds=1.0))  # warm-up
-                results[name] = asyncio.run(load(HOST, port, request, seconds=seconds))
-            finally:
-                process.terminate()
-                process.wait(timeout=10)
+        environment, api_key = bench_database(folder)
+        results = measure(
+            {"bare_starlette": BARE_STARLETTE, "brokergate_ping": BROKERGATE},
+            environment,
+            lambda port: post_request(HOST, port, "/api/v1/ping", {"apikey": api_key}),
+            seconds,
+        )
     results["ping_to_bare_ratio"] = round(
         results["brokergate_ping"]["requests_per_second"] / results["bare_starlette"]["requests_per_second"], 3
     )

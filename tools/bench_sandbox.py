@@ -11,7 +11,6 @@ import asyncio
 import tempfile
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 from sqlalchemy.pool import StaticPool
@@ -20,39 +19,32 @@ from sqlmodel import SQLModel, create_engine
 import storage.sandbox_tables  # noqa: F401  (registers the tables)
 from sandbox.engine import OrderRequest, SandboxConfig, SandboxEngine
 from sandbox.market import OfflineMarket
-from tools.bench_http import APP_KEY, BROKERGATE, HOST, PEPPER, _serve, free_port
-from tools.loadgen import load, post_request
+from tools.bench_http import BROKERGATE, HOST, bench_database, measure
+from tools.loadgen import post_request
 
 RESTING = 10_000
 
 
 def _http_latency(seconds: float) -> dict:
-    from gateway.services import Services
-    from gateway.settings import Settings
-
     with tempfile.TemporaryDirectory() as folder:
-        database = f"sqlite:///{Path(folder) / 'bench.db'}"
-        settings = Settings(app_key=APP_KEY, api_key_pepper=PEPPER, database_url=database, _env_file=None)
-        accounts = Services.build(settings).accounts
-        accounts.create_user("bench", "benchmark password")
-        api_key = accounts.create_api_key("bench")
-        environment = {"APP_KEY": APP_KEY, "API_KEY_PEPPER": PEPPER, "DATABASE_URL": database, "PATH": "",
-                       "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "API_RATE_LIMIT": "100000 per second",
-                       "ORDER_RATE_LIMIT": "100000 per second",
-                       "WEBSOCKET_PORT": "0", "ZMQ_ADDRESS": "tcp://127.0.0.1:*"}
-        port = free_port()
-        process = _serve(BROKERGATE, port, environment)
-        try:
-            body = {"apikey": api_key, "strategy": "bench", "exchange": "NSE", "symbol": "SBIN", "action": "BUY",
-                    "quantity": "1", "pricetype": "MARKET", "product": "MIS"}
-            request = post_request(HOST, port, "/api/v1/placeorder", body)
-            asyncio.run(load(HOST, port, request, connections=1, seconds=1.0))  # warm-up
-            serial = asyncio.run(load(HOST, port, request, connections=1, seconds=seconds))
-            concurrent = asyncio.run(load(HOST, port, request, connections=16, seconds=seconds))
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
-    return {"one_connection": serial, "sixteen_connections": concurrent}
+        environment, api_key = bench_database(folder)
+        body = {
+            "apikey": api_key,
+            "strategy": "bench",
+            "exchange": "NSE",
+            "symbol": "SBIN",
+            "action": "BUY",
+            "quantity": "1",
+            "pricetype": "MARKET",
+            "product": "MIS",
+        }
+
+        def request_for(port: int) -> bytes:
+            return post_request(HOST, port, "/api/v1/placeorder", body)
+
+        serial = measure({"one_connection": BROKERGATE}, environment, request_for, seconds, connections=1)
+        concurrent = measure({"sixteen_connections": BROKERGATE}, environment, request_for, seconds)
+    return serial | concurrent
 
 
 async def _engine_ticks() -> dict:
@@ -64,8 +56,18 @@ async def _engine_ticks() -> dict:
     step = 0.05
     for index in range(RESTING):  # resting buys spread below the market, none marketable yet
         price = round(quote.bid - step * (1 + index % 400), 2)
-        await engine.place_order(1, OrderRequest(exchange="NSE", symbol="SBIN", action="BUY", quantity=1,
-                                                 price_type="LIMIT", product="MIS", price=str(price)))
+        await engine.place_order(
+            1,
+            OrderRequest(
+                exchange="NSE",
+                symbol="SBIN",
+                action="BUY",
+                quantity=1,
+                price_type="LIMIT",
+                product="MIS",
+                price=str(price),
+            ),
+        )
     untouched = []
     for _ in range(50):
         started = time.perf_counter()

@@ -7,12 +7,10 @@ replaced by nothing. Rate limits are raised so that the load generator measures 
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
-from pathlib import Path
 
-from tools.bench_http import APP_KEY, HOST, PEPPER, _serve, free_port
-from tools.loadgen import load, post_request
+from tools.bench_http import HOST, bench_database, measure
+from tools.loadgen import post_request
 
 GATEWAY = """
 import sys, uvicorn
@@ -35,36 +33,14 @@ uvicorn.run(create_app(Settings(_env_file=None)), host="127.0.0.1", port=int(sys
 
 
 def run(seconds: float = 5.0) -> dict:
-    from gateway.services import Services
-    from gateway.settings import Settings
-
-    results: dict = {}
     with tempfile.TemporaryDirectory() as folder:
-        database = f"sqlite:///{Path(folder) / 'bench.db'}"
-        settings = Settings(app_key=APP_KEY, api_key_pepper=PEPPER, database_url=database, _env_file=None)
-        accounts = Services.build(settings).accounts
-        accounts.create_user("bench", "benchmark password")
-        api_key = accounts.create_api_key("bench")
-        environment = {
-            "APP_KEY": APP_KEY,
-            "API_KEY_PEPPER": PEPPER,
-            "DATABASE_URL": database,
-            "API_RATE_LIMIT": "10000000 per second",
-            "WEBSOCKET_PORT": "0",
-            "ZMQ_ADDRESS": "tcp://127.0.0.1:*",
-            "PATH": "",
-            "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
-        }
-        for name, code in (("ping_without_perimeter", WITHOUT_PERIMETER), ("ping_with_perimeter", GATEWAY)):
-            port = free_port()
-            process = _serve(code, port, environment)
-            try:
-                request = post_request(HOST, port, "/api/v1/ping", {"apikey": api_key})
-                asyncio.run(load(HOST, port, request, seconds=1.0))  # warm-up
-                results[name] = asyncio.run(load(HOST, port, request, seconds=seconds))
-            finally:
-                process.terminate()
-                process.wait(timeout=10)
+        environment, api_key = bench_database(folder)
+        results = measure(
+            {"ping_without_perimeter": WITHOUT_PERIMETER, "ping_with_perimeter": GATEWAY},
+            environment,
+            lambda port: post_request(HOST, port, "/api/v1/ping", {"apikey": api_key}),
+            seconds,
+        )
     with_rate = results["ping_with_perimeter"]["requests_per_second"]
     without_rate = results["ping_without_perimeter"]["requests_per_second"]
     results["perimeter_microseconds_per_request"] = round((1 / with_rate - 1 / without_rate) * 1_000_000, 1)

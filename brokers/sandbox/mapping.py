@@ -12,8 +12,10 @@ from generated.api import (
     ModifyOrderRequest,
     PlaceOrderRequest,
     Quote,
+    SmartOrderRequest,
 )
-from sandbox.engine import GttRequest, ModifyRequest, OrderRequest, SmartOrderRequest
+from sandbox.engine import GttRequest, ModifyRequest, OrderRequest
+from sandbox.engine import SmartOrderRequest as EngineSmartOrder
 from sandbox.market import Depth, Instrument, dashed_expiry
 from sandbox.market import Quote as MarketQuote
 
@@ -24,32 +26,26 @@ def _decimal(value: float | None) -> Decimal:
     return Decimal(str(value or 0))
 
 
+def _order_fields(request: PlaceOrderRequest | SmartOrderRequest) -> dict:
+    return {
+        "exchange": request.exchange,
+        "symbol": request.symbol,
+        "action": request.action.upper(),
+        "quantity": int(request.quantity),
+        "price_type": request.pricetype or "MARKET",
+        "product": request.product or "MIS",
+        "price": _decimal(request.price),
+        "trigger_price": _decimal(request.trigger_price),
+        "strategy": request.strategy,
+    }
+
+
 def to_engine_order(request: PlaceOrderRequest) -> OrderRequest:
-    return OrderRequest(
-        exchange=request.exchange,
-        symbol=request.symbol,
-        action=request.action.upper(),
-        quantity=int(request.quantity),
-        price_type=request.pricetype or "MARKET",
-        product=request.product or "MIS",
-        price=_decimal(request.price),
-        trigger_price=_decimal(request.trigger_price),
-        strategy=request.strategy,
-    )
+    return OrderRequest(**_order_fields(request))
 
 
-def to_engine_smart_order(request) -> SmartOrderRequest:
-    return SmartOrderRequest(
-        exchange=request.exchange,
-        symbol=request.symbol,
-        action=request.action.upper(),
-        quantity=int(request.quantity),
-        price_type=request.pricetype or "MARKET",
-        product=request.product or "MIS",
-        price=_decimal(request.price),
-        trigger_price=_decimal(request.trigger_price),
-        strategy=request.strategy,
-    )
+def to_engine_smart_order(request: SmartOrderRequest) -> EngineSmartOrder:
+    return EngineSmartOrder(**_order_fields(request))
 
 
 def to_engine_modification(request: ModifyOrderRequest) -> ModifyRequest:

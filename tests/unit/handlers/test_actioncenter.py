@@ -16,16 +16,6 @@ QUEUED = "Order queued for approval in Action Center"
 
 
 @pytest.fixture
-def trader(client, api_key):
-    def post(path: str, expect: int = 200, **body):
-        response = client.post(f"/api/v1/{path}", json={"apikey": api_key, **body})
-        assert response.status_code == expect, response.text
-        return response.json()
-
-    return post
-
-
-@pytest.fixture
 def user(app, api_key):
     return app.services.accounts.authenticate(api_key)
 

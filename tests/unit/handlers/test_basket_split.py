@@ -2,20 +2,9 @@
 
 import json
 
-import pytest
 from sqlmodel import select
 
 from storage import OrderAudit, session_scope
-
-
-@pytest.fixture
-def trader(client, api_key):
-    def post(path: str, expect: int = 200, headers: dict | None = None, **body):
-        response = client.post(f"/api/v1/{path}", json={"apikey": api_key, **body}, headers=headers or {})
-        assert response.status_code == expect, response.text
-        return response.json()
-
-    return post
 
 
 def item(symbol, action, quantity, **extra):

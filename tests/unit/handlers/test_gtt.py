@@ -15,16 +15,6 @@ from storage import utcnow
 
 
 @pytest.fixture
-def trader(client, api_key):
-    def post(path: str, expect: int = 200, **body):
-        response = client.post(f"/api/v1/{path}", json={"apikey": api_key, **body})
-        assert response.status_code == expect, response.text
-        return response.json()
-
-    return post
-
-
-@pytest.fixture
 def ltp(app):
     return app.services.market.quote("NSE", "SBIN").ltp
 

@@ -1,32 +1,21 @@
 """Option orders named by offset: resolved from the listed strikes, placed, split, and as multi-leg strategies."""
 
-import pytest
 
 
-@pytest.fixture
-def trade(client, api_key):
-    def post(path: str, expect: int = 200, **body):
-        response = client.post(f"/api/v1/{path}", json={"apikey": api_key, **body})
-        assert response.status_code == expect, response.text
-        return response.json()
-
-    return post
-
-
-def test_options_order_places_the_symbol_optionsymbol_names(trade):
-    preview = trade(
+def test_options_order_places_the_symbol_optionsymbol_names(trader):
+    preview = trader(
         "optionsymbol",
         underlying="NIFTY",
         exchange="NSE_INDEX",
         offset="ITM2",
         option_type="CE",
-        expiry_date=trade("expiry", symbol="NIFTY", exchange="NFO", instrumenttype="options")["data"][0].replace(
+        expiry_date=trader("expiry", symbol="NIFTY", exchange="NFO", instrumenttype="options")["data"][0].replace(
             "-", ""
         ),
     )
     expiry = preview["symbol"][5:12]
 
-    placed = trade(
+    placed = trader(
         "optionsorder",
         strategy="t",
         underlying="NIFTY",
@@ -41,17 +30,17 @@ def test_options_order_places_the_symbol_optionsymbol_names(trade):
 
     assert placed["symbol"] == preview["symbol"] and placed["exchange"] == "NFO"
     assert placed["offset"] == "ITM2" and placed["mode"] == "analyze"
-    status = trade("orderstatus", strategy="t", orderid=placed["orderid"])["data"]
+    status = trader("orderstatus", strategy="t", orderid=placed["orderid"])["data"]
     assert status["symbol"] == preview["symbol"] and status["order_status"] == "complete"
 
 
-def test_options_order_splits_into_children(trade):
-    expiry = trade("expiry", symbol="NIFTY", exchange="NFO", instrumenttype="options")["data"][0].replace("-", "")
-    lot = trade(
+def test_options_order_splits_into_children(trader):
+    expiry = trader("expiry", symbol="NIFTY", exchange="NFO", instrumenttype="options")["data"][0].replace("-", "")
+    lot = trader(
         "optionsymbol", underlying="NIFTY", exchange="NSE_INDEX", offset="ATM", option_type="PE", expiry_date=expiry
     )["lotsize"]
 
-    placed = trade(
+    placed = trader(
         "optionsorder",
         strategy="t",
         underlying="NIFTY",
@@ -69,10 +58,10 @@ def test_options_order_splits_into_children(trade):
     assert all(child["status"] == "success" for child in placed["results"])
 
 
-def test_options_order_with_an_out_of_range_offset_is_400(trade):
-    expiry = trade("expiry", symbol="NIFTY", exchange="NFO", instrumenttype="options")["data"][0].replace("-", "")
+def test_options_order_with_an_out_of_range_offset_is_400(trader):
+    expiry = trader("expiry", symbol="NIFTY", exchange="NFO", instrumenttype="options")["data"][0].replace("-", "")
 
-    refused = trade(
+    refused = trader(
         "optionsorder",
         expect=400,
         strategy="t",
@@ -88,8 +77,8 @@ def test_options_order_with_an_out_of_range_offset_is_400(trade):
     assert refused["code"] == "VALIDATION_FAILED"
 
 
-def test_options_order_rejects_cnc(trade):
-    assert trade(
+def test_options_order_rejects_cnc(trader):
+    assert trader(
         "optionsorder",
         expect=400,
         strategy="t",
@@ -103,9 +92,9 @@ def test_options_order_rejects_cnc(trade):
     )["errors"]["product"]
 
 
-def test_multi_leg_order_reports_legs_in_request_order_with_failures_in_place(trade):
-    expiry = trade("expiry", symbol="NIFTY", exchange="NFO", instrumenttype="options")["data"][0].replace("-", "")
-    lot = trade(
+def test_multi_leg_order_reports_legs_in_request_order_with_failures_in_place(trader):
+    expiry = trader("expiry", symbol="NIFTY", exchange="NFO", instrumenttype="options")["data"][0].replace("-", "")
+    lot = trader(
         "optionsymbol", underlying="NIFTY", exchange="NSE_INDEX", offset="ATM", option_type="CE", expiry_date=expiry
     )["lotsize"]
     legs = [
@@ -114,7 +103,7 @@ def test_multi_leg_order_reports_legs_in_request_order_with_failures_in_place(tr
         {"offset": "ATM", "option_type": "PE", "action": "BUY", "quantity": 1},  # not a lot multiple
     ]
 
-    answer = trade(
+    answer = trader(
         "optionsmultiorder", strategy="spread", underlying="NIFTY", exchange="NSE_INDEX", expiry_date=expiry, legs=legs
     )
     results = answer["results"]
@@ -122,12 +111,12 @@ def test_multi_leg_order_reports_legs_in_request_order_with_failures_in_place(tr
     assert [result["leg"] for result in results] == [1, 2, 3]
     assert [result["status"] for result in results] == ["success", "success", "error"]
     assert results[2]["code"] == "ORDER_REJECTED"
-    buy, sell = (trade("orderstatus", strategy="t", orderid=results[i]["orderid"])["data"] for i in (1, 0))
+    buy, sell = (trader("orderstatus", strategy="t", orderid=results[i]["orderid"])["data"] for i in (1, 0))
     assert buy["orderid"] < sell["orderid"]  # the hedge was placed first
 
 
-def test_multi_leg_order_needs_legs(trade):
+def test_multi_leg_order_needs_legs(trader):
     assert (
-        trade("optionsmultiorder", expect=400, strategy="s", underlying="NIFTY", exchange="NSE_INDEX", legs=[])["code"]
+        trader("optionsmultiorder", expect=400, strategy="s", underlying="NIFTY", exchange="NSE_INDEX", legs=[])["code"]
         == "VALIDATION_FAILED"
     )

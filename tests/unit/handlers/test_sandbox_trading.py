@@ -9,16 +9,6 @@ CAPITAL = 10_000_000.0
 
 
 @pytest.fixture
-def trader(client, api_key):
-    def post(path: str, expect: int = 200, **body):
-        response = client.post(f"/api/v1/{path}", json={"apikey": api_key, **body})
-        assert response.status_code == expect, response.text
-        return response.json()
-
-    return post
-
-
-@pytest.fixture
 def nifty_future(app):
     futures = [
         i

@@ -13,16 +13,6 @@ DAY = date(2026, 1, 9)
 
 
 @pytest.fixture
-def trader(client, api_key):
-    def post(path: str, expect: int = 200, **body):
-        response = client.post(f"/api/v1/{path}", json={"apikey": api_key, **body})
-        assert response.status_code == expect, response.text
-        return response.json()
-
-    return post
-
-
-@pytest.fixture
 def ticker(client, api_key):
     def get(path: str, expect: int = 200, **query):
         response = client.get(f"/api/v1/ticker/{path}", params={"apikey": api_key, **query})
