@@ -1,7 +1,8 @@
 """`make bench`: run every benchmark and write the figures to `bench-results/` for comparison.
 
 Each benchmark module offers `run() -> dict`. Results go to `bench-results/latest.json` and are
-appended, with the time and machine, to `bench-results/history.jsonl`.
+appended, with the time and machine, to `bench-results/history.jsonl`. Naming benchmarks on the command
+line (`python -m tools.bench quotes`) reruns only those and keeps the other figures in `latest.json`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-BENCHMARKS = ["tools.bench_http", "tools.bench_sandbox", "tools.bench_streaming", "tools.bench_options", "tools.bench_security"]
+BENCHMARKS = ["tools.bench_http", "tools.bench_sandbox", "tools.bench_streaming", "tools.bench_options", "tools.bench_security", "tools.bench_quotes"]
 RESULTS = Path(__file__).resolve().parent.parent / "bench-results"
 
 
@@ -33,7 +34,10 @@ def main(names: list[str]) -> int:
         print(f"running {name} ...", file=sys.stderr)
         report["results"][name.removeprefix("tools.bench_")] = module.run()
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
+    latest = RESULTS / "latest.json"
+    if names and latest.exists():  # a partial run refreshes its own figures and keeps the others
+        report["results"] = json.loads(latest.read_text())["results"] | report["results"]
+    latest.write_text(json.dumps(report, indent=2) + "\n")
     with (RESULTS / "history.jsonl").open("a") as history:
         history.write(json.dumps(report) + "\n")
     print(json.dumps(report, indent=2))
