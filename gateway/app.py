@@ -106,7 +106,7 @@ def create_app(settings: Settings, *, validate_responses: bool = False, services
     app.services = services
     app.market_clock = clock
     app.feed = feed
-    observe(feed, clock, perimeter)
+    observe(feed, clock, perimeter, services.sessions)
     app.perimeter = perimeter
     return app
 

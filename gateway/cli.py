@@ -6,6 +6,7 @@ User mistakes end with a one-line message and exit code 2, never a traceback.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -187,7 +188,6 @@ def ban_lift(address: Annotated[str, typer.Argument(help="The banned address, as
     typer.echo(f"lifted the ban of {address}")
 
 
-
 @plugin_app.command("check")
 def plugin_check(
     brokers: Annotated[list[str] | None, typer.Argument(help="Broker ids; every installed broker when none.")] = None,
@@ -201,4 +201,7 @@ def plugin_check(
 
 
 def main() -> None:
+    # connexion imports starlette's test client, which warns about httpx on every command; users
+    # of the CLI cannot act on that warning, so it is not shown to them.
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     app()

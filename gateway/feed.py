@@ -6,6 +6,7 @@ The market clock owns the offline market's time, so the feed reads the market th
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from gateway.accounts import Principal
@@ -59,8 +60,8 @@ def build_feed(services: Services) -> StreamingService:
     )
 
 
-def observe(feed: StreamingService, clock, perimeter) -> None:
-    """Report the feed and the market clock on /health and /metrics."""
+def observe(feed: StreamingService, clock, perimeter, sessions) -> None:
+    """Report the feed, the market clock and broker sessions on /health and /metrics."""
 
     async def bus() -> dict:
         if feed.server is None:
@@ -73,17 +74,30 @@ def observe(feed: StreamingService, clock, perimeter) -> None:
             raise RuntimeError("the market clock is not running")
         return {"beats": clock.beats}
 
+    async def broker_sessions() -> dict:
+        return await asyncio.to_thread(sessions.counts)
+
     perimeter.health.register("bus", bus)
+    perimeter.health.register("broker_sessions", broker_sessions)
     perimeter.health.register("feed", market)
 
     def figure(name: str):
         return lambda: feed.stats().get(name, 0) if feed.server is not None else 0
 
-    for name in ("bus_received", "bus_gaps", "bus_published", "ticks_in", "frames_out", "frames_dropped", "clients",
-                 "slow_disconnects"):
+    for name in (
+        "bus_received",
+        "bus_gaps",
+        "bus_published",
+        "ticks_in",
+        "frames_out",
+        "frames_dropped",
+        "clients",
+        "slow_disconnects",
+    ):
         perimeter.metrics.register(f"brokergate_stream_{name}", f"Streaming figure {name}.", figure(name))
-    perimeter.metrics.register("brokergate_market_beats", "Beats of the offline market clock.", lambda: clock.beats,
-                               kind="counter")
+    perimeter.metrics.register(
+        "brokergate_market_beats", "Beats of the offline market clock.", lambda: clock.beats, kind="counter"
+    )
 
 
 def _is_number(value: Any) -> bool:

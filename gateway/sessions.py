@@ -64,6 +64,14 @@ class BrokerSessions:
             return None
         return LiveSession(row.broker, self._vault.decrypt(row.token_encrypted), row.valid_until)
 
+    def counts(self) -> dict[str, int]:
+        """How many logged-in broker sessions are still valid and how many have expired."""
+        now = utcnow()
+        with session_scope(self._engine) as session:
+            rows = session.exec(select(BrokerSession.valid_until).where(BrokerSession.status == "active")).all()
+        expired = sum(1 for valid_until in rows if valid_until <= now)
+        return {"valid": len(rows) - expired, "expired": expired}
+
     def revoke(self, user_id: int) -> None:
         with session_scope(self._engine) as session:
             for row in session.exec(

@@ -101,6 +101,8 @@ def attacked(tmp_path_factory):
         order_rate_limit="100000 per second",
         smart_order_rate_limit="100000 per second",
         greeks_rate_limit="100000 per second",
+        websocket_port=0,  # never the ports of a gateway running beside the tests
+        zmq_address="tcp://127.0.0.1:*",
         _env_file=None,
     )
     app = create_app(settings)
