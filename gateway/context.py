@@ -5,12 +5,13 @@ from __future__ import annotations
 from connexion import request
 
 from gateway.accounts import Principal
-from gateway.routing import Route
+from gateway.routing import Route, with_mode
 from gateway.services import Services
 from generated.contract import Account
 
 USER = "brokergate.user"
 SERVICES = "brokergate.services"
+answer = with_mode  # handlers add the analyze marker with it
 
 
 def current_user() -> Principal:
@@ -26,13 +27,6 @@ def routed() -> tuple[Route, Account]:
     user = current_user()
     route = services().router.route(user)
     return route, Account(user_id=user.user_id, broker=route.broker, token=None)
-
-
-def answer(body: dict, route: Route) -> dict:
-    """Add OpenAlgo's `"mode": "analyze"` marker when the sandbox served the request."""
-    if route.is_analyze:
-        body["mode"] = "analyze"
-    return body
 
 
 def idempotency_key() -> str | None:

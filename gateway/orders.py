@@ -20,8 +20,9 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from gateway import emulation
 from gateway.accounts import Principal
-from gateway.routing import BrokerRouter, Route
+from gateway.routing import BrokerRouter, Route, with_mode
 from gateway.validation import summary
 from generated.api import (
     BasketOrderRequest,
@@ -133,7 +134,9 @@ class OrderDesk:
         request = request.model_copy(update={"action": request.action.upper()})
 
         async def send(route: Route) -> dict:
-            placed = await route.plugin.place_smart_order(account_for(user, route), request, int(request.position_size))
+            placed = await emulation.place_smart_order(
+                route.plugin, account_for(user, route), request, int(request.position_size)
+            )
             if isinstance(placed, str):
                 return {"status": "success", "message": placed}
             return {"status": "success", "orderid": placed.orderid}
@@ -171,7 +174,7 @@ class OrderDesk:
             {"symbol": order.symbol, "exchange": order.exchange, "product": order.product, **_result(outcomes[index])}
             for index, order in enumerate(orders)
         ]
-        return _with_mode({"status": "success", "results": results}, route)
+        return with_mode({"status": "success", "results": results}, route)
 
     async def place_split(
         self, user: Principal, request: SplitOrderRequest, *, idempotency_key: str | None = None
@@ -190,7 +193,7 @@ class OrderDesk:
             "split_size": request.splitsize,
             "results": results,
         }
-        return _with_mode(body, route)
+        return with_mode(body, route)
 
     async def place_gtt(self, user: Principal, request: GttOrderRequest) -> dict:
         """Place a GTT already checked by `gateway.gtt.normalized_gtt`."""
@@ -203,7 +206,7 @@ class OrderDesk:
             self._record(user.user_id, route.broker, "gtt.place.failed", None, None, {"code": e.code})
             raise
         self._record(user.user_id, route.broker, "gtt.place.accepted", placed.trigger_id, None, {})
-        return _with_mode({"status": "success", "trigger_id": placed.trigger_id}, route)
+        return with_mode({"status": "success", "trigger_id": placed.trigger_id}, route)
 
     async def modify_gtt(self, user: Principal, request: ModifyGttOrderRequest) -> dict:
         route = self._gtt_route(user)
@@ -211,21 +214,21 @@ class OrderDesk:
         self._record(user.user_id, route.broker, "gtt.modify.requested", request.trigger_id, None, payload)
         placed = await route.plugin.gtt_modify(account_for(user, route), request)
         self._record(user.user_id, route.broker, "gtt.modify.accepted", placed.trigger_id, None, {})
-        return _with_mode({"status": "success", "trigger_id": placed.trigger_id}, route)
+        return with_mode({"status": "success", "trigger_id": placed.trigger_id}, route)
 
     async def cancel_gtt(self, user: Principal, trigger_id: str) -> dict:
         route = self._gtt_route(user)
         self._record(user.user_id, route.broker, "gtt.cancel.requested", trigger_id, None, {})
         placed = await route.plugin.gtt_cancel(account_for(user, route), GttRef(trigger_id=trigger_id))
         self._record(user.user_id, route.broker, "gtt.cancel.accepted", placed.trigger_id, None, {})
-        return _with_mode({"status": "success", "trigger_id": placed.trigger_id}, route)
+        return with_mode({"status": "success", "trigger_id": placed.trigger_id}, route)
 
     async def gtt_book(self, user: Principal, status: str = "active") -> dict:
         """The caller's GTTs with `status` (`all` for every one), oldest first."""
         route = self._gtt_route(user)
         entries = await route.plugin.gtt_book(account_for(user, route))
         rows = [entry.model_dump(exclude_none=True) for entry in entries if status in ("all", entry.status)]
-        return _with_mode({"status": "success", "data": rows}, route)
+        return with_mode({"status": "success", "data": rows}, route)
 
     def _gtt_route(self, user: Principal) -> Route:
         route = self._router.route(user)
@@ -245,14 +248,14 @@ class OrderDesk:
         )
         placed = await route.plugin.modify_order(account_for(user, route), request)
         self._record(user.user_id, route.broker, "modify.accepted", placed.orderid, None, {})
-        return _with_mode({"status": "success", "orderid": placed.orderid, "message": placed.message}, route)
+        return with_mode({"status": "success", "orderid": placed.orderid, "message": placed.message}, route)
 
     async def cancel(self, user: Principal, reference: OrderRef) -> dict:
         route = self._router.route(user)
         self._record(user.user_id, route.broker, "cancel.requested", reference.orderid, None, {})
         placed = await route.plugin.cancel_order(account_for(user, route), reference)
         self._record(user.user_id, route.broker, "cancel.accepted", placed.orderid, None, {})
-        return _with_mode({"status": "success", "orderid": placed.orderid, "message": placed.message}, route)
+        return with_mode({"status": "success", "orderid": placed.orderid, "message": placed.message}, route)
 
     async def _once(self, user: Principal, request, key: str | None, send: Callable[[Route], Awaitable[dict]]):
         route = self._router.route(user)
@@ -274,7 +277,7 @@ class OrderDesk:
             {"fingerprint": _fingerprint(request), "request": payload},
         )
         try:
-            answer = _with_mode(await send(route), route)
+            answer = with_mode(await send(route), route)
         except BrokergateError as e:
             self._record(
                 user.user_id,
@@ -333,12 +336,6 @@ def _result(outcome: dict | BrokergateError) -> dict:
 
 def _number(quantity: float) -> int | float:
     return int(quantity) if quantity == int(quantity) else quantity
-
-
-def _with_mode(body: dict, route: Route) -> dict:
-    if route.is_analyze:
-        body["mode"] = "analyze"
-    return {key: value for key, value in body.items() if value is not None}
 
 
 def _fingerprint(request) -> str:

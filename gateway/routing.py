@@ -47,3 +47,10 @@ class BrokerRouter:
         if session.broker not in self._registry:
             raise BrokerNotConnected(f"broker {session.broker!r} is not installed", broker=session.broker)
         return Route(session.broker, self._registry.get(session.broker), is_analyze=False)
+
+
+def with_mode(body: dict, route: Route) -> dict:
+    """OpenAlgo's `"mode": "analyze"` marker when the sandbox served the request; absent fields dropped."""
+    if route.is_analyze:
+        body["mode"] = "analyze"
+    return {key: value for key, value in body.items() if value is not None}

@@ -1,5 +1,6 @@
 """Handlers of the `account` tag: the caller's orders, trades, positions, holdings, funds and margin."""
 
+from gateway import emulation
 from gateway.context import answer, routed
 from generated.api import MarginRequest, OpenPositionRequest, OrderStatusRequest
 from generated.contract import OrderRef
@@ -18,7 +19,7 @@ async def orderstatus(body: dict) -> tuple[dict, int]:
 async def openposition(body: dict) -> tuple[dict, int]:
     request = OpenPositionRequest.model_validate(body)
     route, account = routed()
-    quantity = await route.plugin.open_position(account, request.exchange, request.symbol, request.product)
+    quantity = await emulation.open_position(route.plugin, account, request.exchange, request.symbol, request.product)
     return answer({"status": "success", "quantity": quantity}, route), 200
 
 

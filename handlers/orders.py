@@ -1,5 +1,6 @@
 """Handlers of the `orders` tag."""
 
+from gateway import emulation
 from gateway.actioncenter import ActionCenter
 from gateway.context import answer, current_user, idempotency_key, routed, services
 from generated.api import (
@@ -64,11 +65,11 @@ async def cancelallorder(body: dict) -> tuple[dict, int]:
     StrategyRequest.model_validate(body)
     _refuse_in_semi_auto("cancelallorder")
     route, account = routed()
-    return answer({"status": "success", **await route.plugin.cancel_all(account)}, route), 200
+    return answer({"status": "success", **await emulation.cancel_all(route.plugin, account)}, route), 200
 
 
 async def closeposition(body: dict) -> tuple[dict, int]:
     StrategyRequest.model_validate(body)
     _refuse_in_semi_auto("closeposition")
     route, account = routed()
-    return answer({"status": "success", **await route.plugin.close_positions(account)}, route), 200
+    return answer({"status": "success", **await emulation.close_positions(route.plugin, account)}, route), 200
