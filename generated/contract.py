@@ -16,6 +16,10 @@ class Account(BaseModel):
     """
 
     broker: str
+    credentials: dict[str, str] | None = None
+    """
+    The user's own app credentials at this broker, decrypted (the manifest's `credentials` names, such as api_key and api_secret); absent when the user has stored none.
+    """
     token: str | None = None
     """
     The decrypted broker session token.

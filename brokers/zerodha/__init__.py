@@ -2,8 +2,7 @@
 
 from brokers.zerodha.plugin import ZerodhaPlugin
 
-# No credentials: until the gateway stores each user's api_key and api_secret, login refuses with a
-# message naming them; trading calls need only the session token, which arrives with every account.
+# Each user's api_key and api_secret arrive with the account (stored Fernet-encrypted by the gateway).
 plugin = ZerodhaPlugin()
 
 __all__ = ["plugin"]

@@ -11,7 +11,7 @@ import yaml
 
 from brokers.zerodha import auth, mapping
 from brokers.zerodha.client import API_URL, ZerodhaClient
-from brokers.zerodha.streaming import TICKER_URL, Connector, Tick, ZerodhaFeed, ticker_url, websocket_connector
+from brokers.zerodha.streaming import TICKER_URL, Connector, Tick, ZerodhaFeed, ticker_url
 from brokers.zerodha.symbols import SymbolBook, parse_master
 from generated.api import (
     Candle,
@@ -51,18 +51,16 @@ from generated.contract import (
 from generated.errors import NotSupported, OrderNotFound, SymbolNotFound, ValidationFailed
 
 MANIFEST = Manifest.model_validate(yaml.safe_load((Path(__file__).parent / "manifest.yaml").read_text()))
-CredentialSource = Callable[[Account], auth.Credentials | None]
 
 
 class ZerodhaPlugin:
-    """Kite Connect for one brokergate: users' tokens arrive with each call in `account.token`."""
+    """Kite Connect for one brokergate: each user's app credentials and session token arrive with the account."""
 
     manifest = MANIFEST
 
     def __init__(
         self,
         *,
-        credentials: CredentialSource | None = None,
         base_url: str = API_URL,
         login_base: str = auth.LOGIN_URL,
         ticker_base: str = TICKER_URL,
@@ -75,7 +73,6 @@ class ZerodhaPlugin:
             transport=transport,
             rate_limits=MANIFEST.rate_limits if rate_limits is None else rate_limits,
         )
-        self._credentials = credentials
         self._login_base = login_base
         self._ticker_base = ticker_base
         self._clock = clock
@@ -202,7 +199,7 @@ class ZerodhaPlugin:
         """A ticker feed subscribed to `instruments`; the caller runs `feed.run()` and ends it with `stop()`."""
         tokens = [int((await self._instrument(account, item.exchange, item.symbol)).token) for item in instruments]
         api_key, access_token = auth.split_session_token(account.token or "")
-        feed = ZerodhaFeed(ticker_url(api_key, access_token, self._ticker_base), on_ticks, connect=connect or websocket_connector)
+        feed = ZerodhaFeed(ticker_url(api_key, access_token, self._ticker_base), on_ticks, connect=connect)
         await feed.subscribe(tokens, mode)
         return feed
 
@@ -222,15 +219,17 @@ class ZerodhaPlugin:
 
     # Login
 
-    def _app_credentials(self, account: Account) -> auth.Credentials:
-        found = self._credentials(account) if self._credentials else None
-        if found is None:
+    @staticmethod
+    def _app_credentials(account: Account) -> auth.Credentials:
+        stored = account.credentials or {}
+        missing = [name for name in ("api_key", "api_secret") if not stored.get(name)]
+        if missing:
             raise ValidationFailed(
-                "zerodha needs this user's api_key and api_secret (see brokers/zerodha/README.md)",
+                f"zerodha needs this user's {' and '.join(missing)} (see brokers/zerodha/README.md)",
                 field="credentials",
                 broker="zerodha",
             )
-        return found
+        return auth.Credentials(stored["api_key"], stored["api_secret"])
 
     async def login_url(self, account: Account, request: LoginStart) -> LoginRedirect:
         credentials = self._app_credentials(account)

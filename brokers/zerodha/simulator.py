@@ -11,14 +11,11 @@ time and rate class, so the conformance kit can check the plugin's pacing.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import secrets
 import struct
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -26,21 +23,19 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
-from sqlalchemy.pool import StaticPool
-from sqlmodel import SQLModel, create_engine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-import storage.sandbox_tables  # noqa: F401  (registers the sandbox engine's tables)
+from brokers.common.simulator import FeedSession, InstrumentNames, SimRow, SimulatedBroker, is_index
 from brokers.zerodha import auth
 from brokers.zerodha.mapping import INDEX_EXCHANGE_TO_UPSTREAM, INDEX_NAME_TO_UPSTREAM, INTERVAL_FROM_UPSTREAM
 from brokers.zerodha.plugin import ZerodhaPlugin
 from generated.contract import Account
 from generated.errors import BrokergateError, InsufficientFunds, OrderNotFound, OrderNotModifiable, OrderRejected
-from sandbox.engine import ModifyRequest, OrderRequest, Product, SandboxConfig, SandboxEngine
+from sandbox.engine import ModifyRequest, OrderRequest, Product
 from sandbox.engine.margin import position_margin, underlying_price
 from sandbox.market import IST, Instrument, InstrumentType, OfflineMarket
 
@@ -61,26 +56,6 @@ _STATUS_TO_UPSTREAM = {
 _INTERVALS = INTERVAL_FROM_UPSTREAM | {"60minute": "60m"}
 
 
-@dataclass(frozen=True, slots=True)
-class KiteRow:
-    """One instrument as Kite lists it, next to the offline market's own instrument."""
-
-    instrument: Instrument
-    exchange: str
-    tradingsymbol: str
-    segment: str
-    instrument_token: int
-    exchange_token: int
-
-
-@dataclass(frozen=True, slots=True)
-class RecordedRequest:
-    at: float  # time.monotonic() when the request arrived
-    method: str
-    path: str
-    rate_class: str
-
-
 def _kite_symbol(instrument: Instrument, is_monthly: bool) -> str:
     if instrument.instrument_type in (InstrumentType.EQUITY, InstrumentType.INDEX):
         return INDEX_NAME_TO_UPSTREAM.get(instrument.symbol, instrument.symbol)
@@ -95,62 +70,27 @@ def _kite_symbol(instrument: Instrument, is_monthly: bool) -> str:
     return f"{instrument.name}{year}{_WEEKLY_MONTHS[expiry.month - 1]}{expiry.day:02d}{strike}{kind}"
 
 
-class KiteNames:
-    """Kite's names and tokens for the offline market's instruments; tokens stay fixed for a simulator's life."""
+def _kite_name(instrument: Instrument, is_monthly: bool) -> tuple[str, str]:
+    return INDEX_EXCHANGE_TO_UPSTREAM.get(instrument.exchange, instrument.exchange), _kite_symbol(instrument, is_monthly)
 
-    def __init__(self) -> None:
-        self._tokens: dict[tuple[str, str], int] = {}
-        self._next = itertools.count(1001)
-        self._master: object | None = None
-        self.rows: list[KiteRow] = []
-        self._by_upstream: dict[tuple[str, str], KiteRow] = {}
-        self._by_unified: dict[tuple[str, str], KiteRow] = {}
-        self._by_token: dict[int, KiteRow] = {}
 
-    def refresh(self, market: OfflineMarket) -> None:
-        if self._master is market.master:
-            return
-        instruments = market.master.all()
-        last_expiry: dict[tuple[str, str, int, int], date] = {}
-        for instrument in instruments:
-            if instrument.is_option:
-                key = (instrument.exchange, instrument.name, instrument.expiry.year, instrument.expiry.month)
-                last_expiry[key] = max(last_expiry.get(key, instrument.expiry), instrument.expiry)
-        rows = []
-        for instrument in instruments:
-            is_index = instrument.instrument_type is InstrumentType.INDEX
-            exchange = INDEX_EXCHANGE_TO_UPSTREAM.get(instrument.exchange, instrument.exchange)
-            monthly = instrument.is_option and instrument.expiry == last_expiry.get(
-                (instrument.exchange, instrument.name, instrument.expiry.year, instrument.expiry.month)
-            )
-            if is_index:
-                segment = "INDICES"
-            elif instrument.is_derivative:
-                segment = f"{exchange}-{'FUT' if instrument.instrument_type is InstrumentType.FUTURE else 'OPT'}"
-            else:
-                segment = exchange
-            key = (instrument.exchange, instrument.symbol)
-            if key not in self._tokens:
-                self._tokens[key] = next(self._next)
-            exchange_token = self._tokens[key]
-            code = _SEGMENT_CODES["INDICES" if is_index else exchange]
-            rows.append(
-                KiteRow(instrument, exchange, _kite_symbol(instrument, monthly), segment, exchange_token * 256 + code, exchange_token)
-            )
-        self.rows = rows
-        self._by_upstream = {(row.exchange, row.tradingsymbol): row for row in rows}
-        self._by_unified = {(row.instrument.exchange, row.instrument.symbol): row for row in rows}
-        self._by_token = {row.instrument_token: row for row in rows}
-        self._master = market.master
+def segment(row: SimRow) -> str:
+    """Kite's segment column: INDICES, NFO-FUT, NFO-OPT, or the exchange for cash."""
+    if is_index(row.instrument):
+        return "INDICES"
+    if row.instrument.is_derivative:
+        return f"{row.exchange}-{'FUT' if row.instrument.instrument_type is InstrumentType.FUTURE else 'OPT'}"
+    return row.exchange
 
-    def upstream(self, exchange: str, tradingsymbol: str) -> KiteRow | None:
-        return self._by_upstream.get((exchange, tradingsymbol))
 
-    def unified(self, exchange: str, symbol: str) -> KiteRow | None:
-        return self._by_unified.get((exchange, symbol))
+def instrument_token(row: SimRow) -> int:
+    """Kite's instrument token: the exchange token shifted left a byte, the low byte naming the segment."""
+    return row.token * 256 + _SEGMENT_CODES["INDICES" if is_index(row.instrument) else row.exchange]
 
-    def token(self, instrument_token: int) -> KiteRow | None:
-        return self._by_token.get(instrument_token)
+
+def row_by_instrument_token(names: InstrumentNames, value: int) -> SimRow | None:
+    row = names.token(value >> 8)
+    return row if row is not None and instrument_token(row) == value else None
 
 
 class KiteError(Exception):
@@ -182,11 +122,10 @@ def rate_class(method: str, path: str) -> str:
     return "other"
 
 
-class KiteSimulator:
+class KiteSimulator(SimulatedBroker):
     """Kite Connect for one simulated account (engine user 1), on its own in-memory sandbox exchange."""
 
     broker = "zerodha"
-    user_id = 1
 
     def __init__(
         self,
@@ -197,24 +136,11 @@ class KiteSimulator:
         redirect_url: str = REDIRECT_URL,
         feed_interval: float = 0.05,
     ) -> None:
-        self.market = market or OfflineMarket(7)
-        database = create_engine("sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool)
-        SQLModel.metadata.create_all(database)
-        self.engine = SandboxEngine(
-            database,
-            self.market,
-            SandboxConfig(square_off_enabled=False, is_trading_day=self.market.calendar.is_trading_day),
-        )
+        super().__init__(market, feed_interval=feed_interval)
         self.api_key, self.api_secret, self.redirect_url = api_key, api_secret, redirect_url
-        self.names = KiteNames()
-        self.requests: list[RecordedRequest] = []
+        self.credentials = {"api_key": api_key, "api_secret": api_secret}
+        self.names = InstrumentNames(_kite_name)
         self._request_tokens: set[str] = set()
-        self._access_tokens: set[str] = set()
-        self._throttled = 0
-        self._retry_after = 1
-        self._refusal: tuple[str, str] | None = None
-        self._feed_interval = feed_interval
-        self._feeds: set[FeedSession] = set()
         self.app = Starlette(
             routes=[
                 Route("/connect/login", self._login_page, methods=["GET"]),
@@ -243,9 +169,7 @@ class KiteSimulator:
 
     def plugin(self, transport: httpx.AsyncBaseTransport | None = None, **overrides: Any) -> ZerodhaPlugin:
         """A ZerodhaPlugin that talks to this simulator (through `transport`, default straight to the app)."""
-        credentials = auth.Credentials(self.api_key, self.api_secret)
         return ZerodhaPlugin(
-            credentials=lambda account: credentials,
             base_url=BASE_URL,
             login_base=f"{BASE_URL}/connect/login",
             transport=transport or httpx.ASGITransport(app=self.app),
@@ -254,60 +178,36 @@ class KiteSimulator:
 
     def issue_session(self) -> Account:
         """A logged-in account without the login flow, for tests that are about something else."""
-        access_token = secrets.token_hex(16)
-        self._access_tokens.add(access_token)
-        return Account(user_id=self.user_id, broker=self.broker, token=auth.session_token(self.api_key, access_token))
-
-    def expire_sessions(self) -> None:
-        """Every access token stops working, as at 06:00 IST."""
-        self._access_tokens.clear()
-        for feed in list(self._feeds):
-            feed.close()
-
-    def throttle(self, retry_after: int = 1, count: int = 1) -> None:
-        """Answer the next `count` API requests with HTTP 429."""
-        self._throttled, self._retry_after = count, retry_after
-
-    def refuse_next_order(self, reason: str, error_type: str = "OrderException") -> None:
-        self._refusal = (error_type, reason)
-
-    def drop_feed_connections(self) -> None:
-        for feed in list(self._feeds):
-            feed.close()
+        token = auth.session_token(self.api_key, self.new_token())
+        return Account(user_id=self.user_id, broker=self.broker, token=token, credentials=self.credentials)
 
     def feed_connector(self):
         """A ticker connector for ZerodhaFeed that reaches this simulator without sockets."""
 
         @asynccontextmanager
-        async def connect(url: str) -> AsyncIterator[FeedSession]:
+        async def connect(url: str) -> AsyncIterator[KiteFeedSession]:
             query = {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
-            if query.get("api_key") != self.api_key or query.get("access_token") not in self._access_tokens:
+            if query.get("api_key") != self.api_key or not self.is_valid_token(query.get("access_token")):
                 raise ConnectionRefusedError("kite ticker refused the api_key or access_token (HTTP 403)")
-            session = FeedSession(self)
-            self._feeds.add(session)
+            session = KiteFeedSession(self)
+            self.feeds.add(session)
             try:
                 yield session
             finally:
                 session.close()
-                self._feeds.discard(session)
+                self.feeds.discard(session)
 
         return connect
-
-    async def close(self) -> None:
-        for feed in list(self._feeds):
-            feed.close()
-        await self.engine.close()
 
     # Plumbing
 
     def _guarded(self, handler):
         async def guarded(request: Request) -> Response:
             path = request.url.path
-            self.requests.append(RecordedRequest(time.monotonic(), request.method, path, rate_class(request.method, path)))
+            self.record(request.method, path, rate_class(request.method, path))
             try:
-                if self._throttled > 0:
-                    self._throttled -= 1
-                    raise KiteError(429, "NetworkException", "Too many requests", {"Retry-After": str(self._retry_after)})
+                if (retry_after := self.take_throttle()) is not None:
+                    raise KiteError(429, "NetworkException", "Too many requests", {"Retry-After": str(retry_after)})
                 self._authenticate(request.headers.get("authorization", ""))
                 self.names.refresh(self.market)
                 return await handler(request)
@@ -324,10 +224,10 @@ class KiteSimulator:
     def _authenticate(self, header: str) -> None:
         scheme, _, credentials = header.partition(" ")
         api_key, _, access_token = credentials.partition(":")
-        if scheme != "token" or api_key != self.api_key or access_token not in self._access_tokens:
+        if scheme != "token" or api_key != self.api_key or not self.is_valid_token(access_token):
             raise KiteError(403, "TokenException", "Incorrect `api_key` or `access_token`.")
 
-    def _row(self, exchange: str, tradingsymbol: str) -> KiteRow:
+    def _row(self, exchange: str, tradingsymbol: str) -> SimRow:
         row = self.names.upstream(exchange, tradingsymbol)
         if row is None:
             raise KiteError(400, "InputException", f"Invalid `tradingsymbol` {tradingsymbol} for {exchange}.")
@@ -356,7 +256,7 @@ class KiteSimulator:
         return RedirectResponse(f"{self.redirect_url}?{urlencode(params)}", status_code=302)
 
     async def _create_session(self, request: Request) -> Response:
-        self.requests.append(RecordedRequest(time.monotonic(), "POST", "/session/token", "other"))
+        self.record("POST", "/session/token", "other")
         form = await request.form()
         request_token = str(form.get("request_token", ""))
         expected = auth.checksum(self.api_key, request_token, self.api_secret)
@@ -365,8 +265,7 @@ class KiteSimulator:
         if form.get("checksum") != expected:
             return self._error(KiteError(403, "TokenException", "Invalid `checksum`."))
         self._request_tokens.discard(request_token)  # a request token works once
-        access_token = secrets.token_hex(16)
-        self._access_tokens.add(access_token)
+        access_token = self.new_token()
         return _success(
             {
                 "user_id": "ZS1234",
@@ -390,9 +289,8 @@ class KiteSimulator:
     async def _place(self, request: Request) -> Response:
         if request.path_params["variety"] != "regular":
             raise KiteError(400, "InputException", "This simulator offers only the regular variety.")
-        if self._refusal is not None:
-            (error_type, reason), self._refusal = self._refusal, None
-            raise KiteError(400, error_type, reason)
+        if (reason := self.take_refusal()) is not None:
+            raise KiteError(400, "OrderException", reason)
         form = await request.form()
         row = self._row(str(form.get("exchange")), str(form.get("tradingsymbol")))
         order = OrderRequest(
@@ -452,8 +350,8 @@ class KiteSimulator:
             "exchange_timestamp": _ist(order.updated_at),
             "variety": "regular",
             "exchange": row.exchange,
-            "tradingsymbol": row.tradingsymbol,
-            "instrument_token": row.instrument_token,
+            "tradingsymbol": row.symbol,
+            "instrument_token": instrument_token(row),
             "order_type": order.price_type,
             "transaction_type": order.action,
             "validity": "DAY",
@@ -488,8 +386,8 @@ class KiteSimulator:
                     "trade_id": trade.trade_id,
                     "order_id": trade.order_id,
                     "exchange": row.exchange,
-                    "tradingsymbol": row.tradingsymbol,
-                    "instrument_token": row.instrument_token,
+                    "tradingsymbol": row.symbol,
+                    "instrument_token": instrument_token(row),
                     "product": trade.product,
                     "average_price": _float(trade.price),
                     "quantity": trade.quantity,
@@ -508,9 +406,9 @@ class KiteSimulator:
             row = self.names.unified(position.exchange, position.symbol)
             rows.append(
                 {
-                    "tradingsymbol": row.tradingsymbol,
+                    "tradingsymbol": row.symbol,
                     "exchange": row.exchange,
-                    "instrument_token": row.instrument_token,
+                    "instrument_token": instrument_token(row),
                     "product": position.product,
                     "quantity": position.quantity,
                     "overnight_quantity": 0,
@@ -532,9 +430,9 @@ class KiteSimulator:
             last = holding.ltp or Decimal(0)
             rows.append(
                 {
-                    "tradingsymbol": row.tradingsymbol,
+                    "tradingsymbol": row.symbol,
                     "exchange": row.exchange,
-                    "instrument_token": row.instrument_token,
+                    "instrument_token": instrument_token(row),
                     "product": "CNC",
                     "quantity": holding.quantity,
                     "t1_quantity": 0,
@@ -582,7 +480,7 @@ class KiteSimulator:
                 self.engine.config, underlying_price(instrument, self.market),
             )  # fmt: skip
             rows.append(
-                {"type": "equity", "tradingsymbol": row.tradingsymbol, "exchange": row.exchange, "span": 0.0,
+                {"type": "equity", "tradingsymbol": row.symbol, "exchange": row.exchange, "span": 0.0,
                  "exposure": _float(total), "option_premium": 0.0, "additional": 0.0, "total": _float(total)}
             )  # fmt: skip
         return _success(rows)
@@ -601,13 +499,13 @@ class KiteSimulator:
         return _success(answer)
 
     @staticmethod
-    def _quote_row(row: KiteRow, tick, path: str) -> dict:
+    def _quote_row(row: SimRow, tick, path: str) -> dict:
         quote = tick.quote
         if path == "/quote/ltp":
-            return {"instrument_token": row.instrument_token, "last_price": quote.ltp}
+            return {"instrument_token": instrument_token(row), "last_price": quote.ltp}
         ohlc = {"open": quote.open, "high": quote.high, "low": quote.low, "close": quote.prev_close}
         if path == "/quote/ohlc":
-            return {"instrument_token": row.instrument_token, "last_price": quote.ltp, "ohlc": ohlc}
+            return {"instrument_token": instrument_token(row), "last_price": quote.ltp, "ohlc": ohlc}
         depth = tick.depth
         levels = {
             side: [{"price": level.price, "quantity": level.quantity, "orders": level.orders} for level in getattr(depth, name)]
@@ -615,7 +513,7 @@ class KiteSimulator:
             for side, name in (("buy", "bids"), ("sell", "asks"))
         }  # fmt: skip
         return {
-            "instrument_token": row.instrument_token,
+            "instrument_token": instrument_token(row),
             "timestamp": _ist(datetime.fromtimestamp(quote.timestamp, UTC)),
             "last_price": quote.ltp,
             "last_quantity": quote.last_quantity,
@@ -630,7 +528,7 @@ class KiteSimulator:
         }
 
     async def _historical(self, request: Request) -> Response:
-        row = self.names.token(int(request.path_params["instrument_token"]))
+        row = row_by_instrument_token(self.names, int(request.path_params["instrument_token"]))
         interval = _INTERVALS.get(request.path_params["interval"])
         if row is None or interval is None:
             raise KiteError(400, "InputException", "Invalid `instrument_token` or `interval`.")
@@ -659,8 +557,8 @@ class KiteSimulator:
             is_index = instrument.instrument_type is InstrumentType.INDEX
             name = INDEX_NAME_TO_UPSTREAM.get(instrument.name, instrument.name) if is_index else instrument.name
             lines.append(
-                f'{row.instrument_token},{row.exchange_token},{row.tradingsymbol},"{name}",0,{expiry},'
-                f"{instrument.strike or 0:g},{instrument.tick_size},{instrument.lot_size},{kind},{row.segment},{row.exchange}"
+                f'{instrument_token(row)},{row.token},{row.symbol},"{name}",0,{expiry},'
+                f"{instrument.strike or 0:g},{instrument.tick_size},{instrument.lot_size},{kind},{segment(row)},{row.exchange}"
             )
         return PlainTextResponse("\n".join(lines) + "\n", media_type="text/csv")
 
@@ -668,12 +566,12 @@ class KiteSimulator:
 
     async def _ticker(self, websocket: WebSocket) -> None:
         params = websocket.query_params
-        if params.get("api_key") != self.api_key or params.get("access_token") not in self._access_tokens:
+        if params.get("api_key") != self.api_key or not self.is_valid_token(params.get("access_token")):
             await websocket.close(code=1008)
             return
         await websocket.accept()
-        session = FeedSession(self)
-        self._feeds.add(session)
+        session = KiteFeedSession(self)
+        self.feeds.add(session)
         reader = asyncio.ensure_future(self._read_requests(websocket, session))
         try:
             while not reader.done():
@@ -683,25 +581,23 @@ class KiteSimulator:
             pass
         finally:
             reader.cancel()
-            self._feeds.discard(session)
+            self.feeds.discard(session)
 
     @staticmethod
-    async def _read_requests(websocket: WebSocket, session: FeedSession) -> None:
+    async def _read_requests(websocket: WebSocket, session: KiteFeedSession) -> None:
         while True:
             await session.send(await websocket.receive_text())
 
 
-class FeedSession:
-    """One ticker connection's subscriptions and the frames it is owed; `close()` plays a dropped connection."""
+class KiteFeedSession(FeedSession):
+    """One ticker connection's subscriptions and the frames it is owed."""
 
     def __init__(self, simulator: KiteSimulator) -> None:
+        super().__init__()
         self._simulator = simulator
-        self.modes: dict[int, str] = {}
-        self._is_closed = False
 
     async def send(self, message: str) -> None:
-        if self._is_closed:
-            raise ConnectionResetError("the kite ticker connection was closed")
+        self.check_open("kite ticker")
         request = json.loads(message)
         action, value = request.get("a"), request.get("v")
         if action == "subscribe":
@@ -714,24 +610,20 @@ class FeedSession:
             self.modes.update({token: mode for token in tokens if token in self.modes})
 
     async def recv(self) -> bytes:
-        await asyncio.sleep(self._simulator._feed_interval)
-        if self._is_closed:
-            raise ConnectionResetError("the kite ticker connection was closed")
+        await asyncio.sleep(self._simulator.feed_interval)
+        self.check_open("kite ticker")
         self._simulator.names.refresh(self._simulator.market)
         packets = []
         for token, mode in list(self.modes.items()):
-            row = self._simulator.names.token(token)
+            row = row_by_instrument_token(self._simulator.names, token)
             if row is not None:
                 packets.append(encode_packet(row, mode, self._simulator.market.tick(row.instrument.exchange, row.instrument.symbol)))
         if not packets:
             return b"\x00"  # Kite's one-byte heartbeat
         return struct.pack(">H", len(packets)) + b"".join(struct.pack(">H", len(packet)) + packet for packet in packets)
 
-    def close(self) -> None:
-        self._is_closed = True
 
-
-def encode_packet(row: KiteRow, mode: str, tick) -> bytes:
+def encode_packet(row: SimRow, mode: str, tick) -> bytes:
     """One binary packet as Kite's ticker writes it (big-endian, prices in the segment's smallest unit)."""
     quote = tick.quote
     divisor = _PRICE_DIVISORS.get(row.exchange, 100)
@@ -739,10 +631,10 @@ def encode_packet(row: KiteRow, mode: str, tick) -> bytes:
     def money(value: float) -> int:
         return max(0, round(value * divisor))
 
-    head = struct.pack(">II", row.instrument_token, money(quote.ltp))
+    head = struct.pack(">II", instrument_token(row), money(quote.ltp))
     if mode == "ltp":
         return head
-    if row.segment == "INDICES":
+    if segment(row) == "INDICES":
         change = round((quote.ltp - quote.prev_close) * divisor)
         body = struct.pack(">IIIIi", money(quote.high), money(quote.low), money(quote.open), money(quote.prev_close), change)
         return head + body + (struct.pack(">I", int(quote.timestamp)) if mode == "full" else b"")
@@ -768,4 +660,4 @@ def encode_packet(row: KiteRow, mode: str, tick) -> bytes:
 
 Simulator = KiteSimulator
 
-__all__ = ["FeedSession", "KiteNames", "KiteSimulator", "RecordedRequest", "Simulator", "encode_packet", "rate_class"]
+__all__ = ["KiteFeedSession", "KiteSimulator", "Simulator", "encode_packet", "instrument_token", "rate_class", "segment"]

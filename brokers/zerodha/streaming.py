@@ -9,18 +9,16 @@ A 1-byte frame is a heartbeat. Text frames carry order updates and errors as JSO
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 import struct
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlencode
 
-log = logging.getLogger(__name__)
+from brokers.common.feed import Connection, Connector, ReconnectingFeed, TickHandler, websocket_connector
+
 TICKER_URL = "wss://ws.kite.trade"
 MODES = ("ltp", "quote", "full")
 # The low byte of an instrument token is its segment; prices come in paise, except in currency
@@ -131,101 +129,34 @@ def ticker_url(api_key: str, access_token: str, base: str = TICKER_URL) -> str:
     return f"{base}?{urlencode({'api_key': api_key, 'access_token': access_token})}"
 
 
-class Connection(Protocol):
-    async def send(self, message: str) -> None: ...
+class ZerodhaFeed(ReconnectingFeed):
+    """Kite's ticker on the shared loop: JSON subscribe and mode requests, binary frames, JSON text messages."""
 
-    async def recv(self) -> bytes | str: ...
-
-
-Connector = Callable[[str], AbstractAsyncContextManager[Connection]]
-
-
-def websocket_connector(url: str) -> AbstractAsyncContextManager[Connection]:
-    """The production connector: a real WebSocket."""
-    import websockets
-
-    return websockets.connect(url, max_size=2**22, open_timeout=10)
-
-
-class ZerodhaFeed:
-    """Keeps one ticker connection up: connects, subscribes, decodes, and after a drop reconnects and resubscribes."""
+    broker = "zerodha"
+    modes = MODES
 
     def __init__(
         self,
         url: str,
-        on_ticks: Callable[[list[Tick]], Awaitable[None] | None],
+        on_ticks: TickHandler,
         *,
-        connect: Connector = websocket_connector,
+        connect: Connector | None = None,
         on_message: Callable[[dict[str, Any]], None] | None = None,
         backoff: tuple[float, float] = (0.5, 30.0),
     ) -> None:
-        self._url = url
-        self._on_ticks = on_ticks
+        super().__init__(url, on_ticks, connect=connect or websocket_connector(), backoff=backoff)
         self._on_message = on_message
-        self._connect = connect
-        self._backoff = backoff
-        self._modes: dict[int, str] = {}
-        self._connection: Connection | None = None
-        self._is_running = False
-        self.connections = 0  # how many times a connection was opened; visible to tests and metrics
 
-    @property
-    def subscriptions(self) -> dict[int, str]:
-        return dict(self._modes)
-
-    async def subscribe(self, tokens: list[int], mode: str = "quote") -> None:
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-        self._modes.update(dict.fromkeys(tokens, mode))
-        if self._connection is not None:
-            await self._send_subscriptions(self._connection, tokens)
-
-    async def _send_subscriptions(self, connection: Connection, tokens: list[int]) -> None:
-        await connection.send(subscribe_message(tokens))
+    async def send_subscriptions(self, connection: Connection, keys: list) -> None:
+        await connection.send(subscribe_message(keys))
         for mode in MODES:
-            chosen = [token for token in tokens if self._modes.get(token) == mode]
+            chosen = [token for token in keys if self._modes.get(token) == mode]
             if chosen:
                 await connection.send(mode_message(mode, chosen))
 
-    async def run(self) -> None:
-        """Connect and read until `stop()`; a failed or dropped connection is retried with backoff."""
-        self._is_running = True
-        delay = self._backoff[0]
-        while self._is_running:
-            try:
-                async with self._connect(self._url) as connection:
-                    self.connections += 1
-                    self._connection = connection
-                    if self._modes:
-                        await self._send_subscriptions(connection, list(self._modes))
-                    delay = self._backoff[0]
-                    async for frame in _frames(connection):
-                        await self._handle(frame)
-            except asyncio.CancelledError:
-                raise
-            except Exception as e:  # a feed loop survives any failure, says so, and tries again
-                log.warning("zerodha ticker connection failed (%s: %s); reconnecting in %.1f s", type(e).__name__, e, delay)
-            finally:
-                self._connection = None
-            if self._is_running:
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self._backoff[1])
-
-    def stop(self) -> None:
-        self._is_running = False
-
-    async def _handle(self, frame: bytes | str) -> None:
-        if isinstance(frame, str):
+    def decode(self, frame: bytes | str) -> list[Tick]:
+        if isinstance(frame, str):  # order updates and errors
             if self._on_message is not None:
                 self._on_message(json.loads(frame))
-            return
-        ticks = decode_packet(frame)
-        if ticks:
-            outcome = self._on_ticks(ticks)
-            if asyncio.iscoroutine(outcome):
-                await outcome
-
-
-async def _frames(connection: Connection) -> AsyncIterator[bytes | str]:
-    while True:
-        yield await connection.recv()
+            return []
+        return decode_packet(frame)

@@ -19,27 +19,15 @@ import io
 import logging
 from datetime import date
 
+from brokers.common.symbols import SymbolBook, dashed_expiry, unified_symbol
 from brokers.zerodha.mapping import INDEX_EXCHANGE_FROM_UPSTREAM, INDEX_NAME_FROM_UPSTREAM
 from generated.api import InstrumentRecord
 
 log = logging.getLogger(__name__)
 
-_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 # Kite's instrument_type -> the unified instrumenttype; others (mutual funds, bonds) are skipped.
 INSTRUMENT_TYPES = {"EQ": "EQ", "FUT": "FUT", "CE": "CE", "PE": "PE"}
 _skipped_types: set[str] = set()
-
-
-def _compact(expiry: date) -> str:
-    return f"{expiry.day:02d}{_MONTHS[expiry.month - 1]}{expiry.year % 100:02d}"
-
-
-def _dashed(expiry: date) -> str:
-    return f"{expiry.day:02d}-{_MONTHS[expiry.month - 1]}-{expiry.year % 100:02d}"
-
-
-def _strike_text(strike: float) -> str:
-    return f"{strike:.4f}".rstrip("0").rstrip(".")
 
 
 def record_from_upstream(row: dict[str, str]) -> InstrumentRecord | None:
@@ -59,10 +47,8 @@ def record_from_upstream(row: dict[str, str]) -> InstrumentRecord | None:
         exchange = INDEX_EXCHANGE_FROM_UPSTREAM.get(brexchange, f"{brexchange}_INDEX")
         symbol = INDEX_NAME_FROM_UPSTREAM.get(brsymbol, brsymbol.replace(" ", ""))
         name, instrument_type = symbol, "INDEX"
-    elif kind == "FUT" and expiry:
-        symbol = f"{name}{_compact(expiry)}FUT"
-    elif kind in ("CE", "PE") and expiry:
-        symbol = f"{name}{_compact(expiry)}{_strike_text(strike)}{kind}"
+    else:
+        symbol = unified_symbol(name, kind, expiry, strike) if kind != "EQ" else brsymbol
     return InstrumentRecord(
         symbol=symbol,
         brsymbol=brsymbol,
@@ -70,7 +56,7 @@ def record_from_upstream(row: dict[str, str]) -> InstrumentRecord | None:
         exchange=exchange,
         brexchange=brexchange,
         token=row["instrument_token"],
-        expiry=_dashed(expiry) if expiry else "",
+        expiry=dashed_expiry(expiry) if expiry else "",
         strike=strike if kind in ("CE", "PE") else -1.0,
         lotsize=int(row.get("lot_size") or 1) or 1,
         instrumenttype=instrument_type,
@@ -84,24 +70,4 @@ def parse_master(text: str) -> list[InstrumentRecord]:
     return [row for row in rows if row is not None]
 
 
-class SymbolBook:
-    """Unified (exchange, symbol) <-> Kite (exchange, tradingsymbol) <-> instrument token, from one master."""
-
-    def __init__(self, records: list[InstrumentRecord], day: date | None = None) -> None:
-        self.day = day
-        self.records = records
-        self._by_unified = {(row.exchange, row.symbol): row for row in records}
-        self._by_upstream = {(row.brexchange, row.brsymbol): row for row in records}
-        self._by_token = {int(row.token): row for row in records}
-
-    def __len__(self) -> int:
-        return len(self.records)
-
-    def to_upstream(self, exchange: str, symbol: str) -> InstrumentRecord | None:
-        return self._by_unified.get((exchange.upper(), symbol.upper()))
-
-    def from_upstream(self, exchange: str, tradingsymbol: str) -> InstrumentRecord | None:
-        return self._by_upstream.get((exchange, tradingsymbol))
-
-    def by_token(self, token: int) -> InstrumentRecord | None:
-        return self._by_token.get(token)
+__all__ = ["SymbolBook", "parse_master", "record_from_upstream"]

@@ -213,6 +213,8 @@ async def c02_capabilities(harness: Harness) -> str:
     declared = harness.capabilities
     problems, worked, refused = [], 0, 0
     for operation in C02_ORDER:
+        if operation == "login_url" and harness.manifest.get("auth") == "form_totp":
+            continue  # a form login has no login page; C08 checks that login_url refuses
         capability = CONTRACT["operations"][operation]["capability"]
         if not callable(getattr(harness.plugin, operation, None)):
             problems.append(f"the plugin has no `{operation}` operation (contracts/broker-plugin.yaml requires it)")
@@ -491,10 +493,15 @@ async def c07_rate_limits(harness: Harness) -> str:
 async def c08_session(harness: Harness) -> str:
     if harness.manifest.get("auth") == "none" or harness.simulator is None:
         raise NotApplicable("the broker has no login")
-    if harness.manifest.get("auth") != "oauth_redirect":
-        raise NotApplicable(f"the kit drives oauth_redirect logins; {harness.manifest.get('auth')} is checked by the plugin's tests")
-    state, params = harness.login_state
-    expect(params.get("state") == state, f"the login redirect carried state {params.get('state')!r}, not the {state!r} sent")
+    auth = harness.manifest.get("auth")
+    if auth not in ("oauth_redirect", "form_totp"):
+        raise NotApplicable(f"the kit drives oauth_redirect and form_totp logins; {auth} is checked by the plugin's tests")
+    if auth == "oauth_redirect":
+        state, params = harness.login_state
+        expect(params.get("state") == state, f"the login redirect carried state {params.get('state')!r}, not the {state!r} sent")
+    else:
+        start = LoginStart(redirect_url="http://127.0.0.1:5000/", state="s")
+        await expect_error({"NOT_SUPPORTED"}, harness.plugin.login_url(harness.account, start), "login_url of a form login")
     now = datetime.now(UTC)
     valid_until = harness.grant.valid_until
     expect(now < valid_until <= now + timedelta(hours=24), f"the session is said to last until {valid_until}, not within the next day")
@@ -504,7 +511,8 @@ async def c08_session(harness: Harness) -> str:
     account = await harness.relogin()
     expect(account.token != old_token, "logging in again gave the old token back")
     await harness.plugin.order_book(account)
-    return f"state round-trips; session valid until {valid_until:%Y-%m-%d %H:%M} UTC; expiry detected and a new login recovers"
+    how = "state round-trips" if auth == "oauth_redirect" else "the form login works"
+    return f"{how}; session valid until {valid_until:%Y-%m-%d %H:%M} UTC; expiry detected and a new login recovers"
 
 
 # C09

@@ -59,7 +59,7 @@ class Harness:
 
     async def relogin(self) -> Account:
         """Run the broker's own login flow again, as a user would after the session ended."""
-        self.account, self.grant, self.login_state = await oauth_login(self.plugin, self.simulator, self.broker)
+        self.account, self.grant, self.login_state = await log_in(self.plugin, self.simulator, self.broker, self.manifest)
         return self.account
 
     def arrange_refusal(self, reason: str) -> PlaceOrderRequest:
@@ -76,17 +76,34 @@ def order_request(exchange: str, symbol: str, action: str, quantity: int, **fiel
     return PlaceOrderRequest(strategy="conformance", exchange=exchange, symbol=symbol, action=action, quantity=quantity, **values)
 
 
+async def log_in(
+    plugin: Any, simulator: Any, broker: str, manifest: dict
+) -> tuple[Account, SessionGrant | None, tuple[str, dict] | None]:
+    """The broker's own login, as a user would do it: a redirect, a form, or (auth `none`) nothing."""
+    if manifest.get("auth") == "oauth_redirect":
+        return await oauth_login(plugin, simulator, broker)
+    if manifest.get("auth") == "form_totp":
+        return await form_login(plugin, simulator, broker)
+    return simulator.issue_session(), None, None
+
+
+async def form_login(plugin: Any, simulator: Any, broker: str) -> tuple[Account, SessionGrant, None]:
+    """The form login: what the user types (client code, PIN, a fresh TOTP) straight to complete_login."""
+    anonymous = Account(user_id=simulator.user_id, broker=broker, credentials=simulator.credentials)
+    grant = await plugin.complete_login(anonymous, LoginCallback(params=simulator.login_params()))
+    return anonymous.model_copy(update={"token": grant.token}), grant, None
+
+
 async def oauth_login(plugin: Any, simulator: Any, broker: str) -> tuple[Account, SessionGrant, tuple[str, dict]]:
     """The redirect login end to end: login URL, the broker's page (the simulator), callback, token exchange."""
-    anonymous = Account(user_id=simulator.user_id, broker=broker)
+    anonymous = Account(user_id=simulator.user_id, broker=broker, credentials=simulator.credentials)
     state = secrets.token_urlsafe(16)
     redirect = await plugin.login_url(anonymous, LoginStart(redirect_url=simulator.redirect_url, state=state))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=simulator.app)) as browser:
         answer = await browser.get(redirect.url)
     params = {key: values[0] for key, values in parse_qs(urlsplit(answer.headers.get("location", "")).query).items()}
     grant = await plugin.complete_login(anonymous, LoginCallback(params={k: v for k, v in params.items() if k != "state"}))
-    account = Account(user_id=simulator.user_id, broker=broker, token=grant.token)
-    return account, grant, (state, params)
+    return anonymous.model_copy(update={"token": grant.token}), grant, (state, params)
 
 
 def _sandbox_engine(market: OfflineMarket) -> SandboxEngine:
@@ -133,10 +150,7 @@ async def open_harness(
     transport = CheckedTransport(inner, UpstreamSpec.load(spec_path)) if spec_path.exists() else None
     plugin = wrap(simulator.plugin(transport=transport or inner, **(plugin_options or {})))
     try:
-        if manifest.data.get("auth") == "oauth_redirect":
-            account, grant, state = await oauth_login(plugin, simulator, broker_id)
-        else:
-            account, grant, state = simulator.issue_session(), None, None
+        account, grant, state = await log_in(plugin, simulator, broker_id, manifest.data)
         yield Harness(
             broker_id, manifest.data, plugin, account, simulator.engine, simulator.market, simulator.user_id,
             simulator, transport, grant, state,

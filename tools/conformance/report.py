@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from brokers import PluginLoadError, Registry
+from generated.errors import BrokergateError
 from tools.conformance.checks import FAIL, PASS, SKIP, Result, run_checks
 from tools.conformance.harness import NotCheckable, open_harness
 
@@ -36,6 +37,10 @@ async def check_broker(broker_id: str, registry: Registry | None = None, **harne
         return BrokerReport(broker_id, [Result("--", "offline checks", NOT_CHECKABLE, str(e))])
     except PluginLoadError as e:
         return BrokerReport(broker_id, [Result("--", "plugin loads", FAIL, str(e))])
+    except BrokergateError as e:  # the login through the simulator failed, before any check could run
+        return BrokerReport(broker_id, [Result("--", "log in through the simulator", FAIL, f"raised {e.code}: {e.message}")])
+    except Exception as e:  # a simulator or plugin that crashes while starting is reported, not a traceback
+        return BrokerReport(broker_id, [Result("--", "open the harness", FAIL, f"crashed with {type(e).__name__}: {e}")])
 
 
 def render(report: BrokerReport, console: Console) -> None:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
 import httpx
 import pytest
 
 from brokers.zerodha import auth
-from brokers.zerodha.client import Pacer, ZerodhaClient
+from brokers.zerodha.client import ZerodhaClient
 from brokers.zerodha.simulator import UPSTREAM_SPEC
 from generated.api import HistoryRequest, MarginRequest, ModifyOrderRequest, PlaceOrderRequest
-from generated.contract import InstrumentRef, OrderRef, RateLimit
-from generated.errors import BrokerTimeout, BrokerUnavailable, RateLimited
+from generated.contract import InstrumentRef, OrderRef
+from generated.errors import BrokerTimeout, BrokerUnavailable
 from tools.conformance.upstream import CheckedTransport, UpstreamSpec
 
 TOKEN = "the-key:the-access-token"
@@ -61,26 +60,6 @@ async def test_a_timeout_raises_broker_timeout():
 
     with pytest.raises(BrokerTimeout):
         await ZerodhaClient(transport=httpx.MockTransport(answer)).place_order(TOKEN, "regular", {})
-
-
-async def test_the_pacer_waits_out_a_short_window():
-    pacer = Pacer([RateLimit.model_validate({"class": "quotes", "limit": 2, "window": "1s"})])
-    started = time.monotonic()
-
-    for _ in range(3):
-        await pacer.acquire("quotes", "key")
-
-    assert time.monotonic() - started >= 0.9
-
-
-async def test_the_pacer_refuses_when_the_window_is_long():
-    pacer = Pacer([RateLimit.model_validate({"class": "orders", "limit": 1, "window": "1m"})])
-    await pacer.acquire("orders", "key")
-
-    with pytest.raises(RateLimited) as raised:
-        await pacer.acquire("orders", "key")
-
-    assert 55 <= raised.value.context["retry_after"] <= 61
 
 
 def test_the_login_url_carries_state_through_redirect_params():

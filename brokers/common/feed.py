@@ -1,0 +1,121 @@
+"""The feed loop every broker's streaming adapter shares: connect, subscribe, decode, reconnect, resubscribe.
+
+A broker's `streaming.py` keeps what is its own, as pure functions (how a subscription is written,
+how a frame decodes), and subclasses `ReconnectingFeed` with two methods:
+
+    async def send_subscriptions(self, connection, keys): write the subscribe messages for `keys`
+    def decode(self, frame) -> list: the ticks of one received frame (empty for a heartbeat)
+
+A connector opens one connection (`async with connect(url) as connection`); production uses a real
+WebSocket, the conformance kit hands in its simulator's connector instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Hashable
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+
+class Connection(Protocol):
+    async def send(self, message: str | bytes) -> None: ...
+
+    async def recv(self) -> bytes | str: ...
+
+
+Connector = Callable[[str], AbstractAsyncContextManager[Connection]]
+TickHandler = Callable[[list[Any]], Awaitable[None] | None]
+
+
+def websocket_connector(headers: dict[str, str] | None = None) -> Connector:
+    """The production connector: a real WebSocket, with `headers` on the upgrade request (for brokers that
+    authenticate there rather than in the URL)."""
+    import websockets
+
+    def connect(url: str) -> AbstractAsyncContextManager[Connection]:
+        return websockets.connect(url, max_size=2**22, open_timeout=10, additional_headers=headers)
+
+    return connect
+
+
+class ReconnectingFeed:
+    """Keeps one connection up; `subscriptions` survive reconnects and are sent again on each."""
+
+    broker = "broker"
+    modes: tuple[str, ...] = ("ltp", "quote", "full")
+
+    def __init__(
+        self,
+        url: str,
+        on_ticks: TickHandler,
+        *,
+        connect: Connector,
+        backoff: tuple[float, float] = (0.5, 30.0),
+    ) -> None:
+        self._url = url
+        self._on_ticks = on_ticks
+        self._connect = connect
+        self._backoff = backoff
+        self._modes: dict[Hashable, str] = {}
+        self._connection: Connection | None = None
+        self._is_running = False
+        self.connections = 0  # how many times a connection was opened; visible to tests and metrics
+
+    # What a broker's feed says for itself
+
+    async def send_subscriptions(self, connection: Connection, keys: list[Hashable]) -> None:
+        raise NotImplementedError
+
+    def decode(self, frame: bytes | str) -> list[Any]:
+        raise NotImplementedError
+
+    # The loop
+
+    @property
+    def subscriptions(self) -> dict[Hashable, str]:
+        return dict(self._modes)
+
+    async def subscribe(self, keys: list[Hashable], mode: str = "quote") -> None:
+        if mode not in self.modes:
+            raise ValueError(f"mode must be one of {', '.join(self.modes)}, not {mode!r}")
+        self._modes.update(dict.fromkeys(keys, mode))
+        if self._connection is not None:
+            await self.send_subscriptions(self._connection, keys)
+
+    async def run(self) -> None:
+        """Connect and read until `stop()`; a failed or dropped connection is retried with backoff."""
+        self._is_running = True
+        delay = self._backoff[0]
+        while self._is_running:
+            try:
+                async with self._connect(self._url) as connection:
+                    self.connections += 1
+                    self._connection = connection
+                    if self._modes:
+                        await self.send_subscriptions(connection, list(self._modes))
+                    delay = self._backoff[0]
+                    while self._is_running:
+                        await self._handle(await connection.recv())
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:  # a feed loop survives any failure, says so, and tries again
+                log.warning("%s feed connection failed (%s: %s); reconnecting in %.1f s", self.broker, type(e).__name__, e, delay)
+            finally:
+                self._connection = None
+            if self._is_running:
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._backoff[1])
+
+    def stop(self) -> None:
+        self._is_running = False
+
+    async def _handle(self, frame: bytes | str) -> None:
+        ticks = self.decode(frame)
+        if ticks:
+            outcome = self._on_ticks(ticks)
+            if asyncio.iscoroutine(outcome):
+                await outcome

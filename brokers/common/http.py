@@ -1,0 +1,127 @@
+"""BrokerHttp: one pooled httpx client per event loop, paced, with transport failures translated once.
+
+Reads (`idempotent=True`) retry on transport failures with backoff; writes never do, because an
+order whose answer was lost must be looked for in the order book, not sent again. A 429 becomes
+`RateLimited` with the broker's `Retry-After`. Everything about the broker's body envelope stays in
+the plugin's own `client.py`, which calls `send()` and reads the response it gets back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from brokers.common.pacing import Pacer
+from generated.contract import RateLimit
+from generated.errors import BrokerBadResponse, BrokerTimeout, BrokerUnavailable, RateLimited
+
+TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+READ_ATTEMPTS = 3
+
+
+class BrokerHttp:
+    def __init__(
+        self,
+        broker: str,
+        base_url: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        rate_limits: list[RateLimit] | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: httpx.Timeout = TIMEOUT,
+    ) -> None:
+        self.broker = broker
+        self.base_url = base_url
+        self._transport = transport
+        self._timeout = timeout
+        self._headers = headers or {}
+        self._pacer = Pacer(rate_limits or [], broker=broker)
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = weakref.WeakKeyDictionary()
+
+    def _http(self) -> httpx.AsyncClient:
+        # One pool per event loop: a pool's connections belong to the loop that opened them.
+        loop = asyncio.get_running_loop()
+        if loop not in self._clients:
+            self._clients[loop] = httpx.AsyncClient(
+                base_url=self.base_url, transport=self._transport, timeout=self._timeout, headers=self._headers
+            )
+        return self._clients[loop]
+
+    async def aclose(self) -> None:
+        clients, self._clients = list(self._clients.values()), weakref.WeakKeyDictionary()
+        for client in clients:
+            await client.aclose()
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        rate_class: str = "other",
+        pacing_key: str = "anonymous",
+        idempotent: bool = False,
+        **request: Any,
+    ) -> httpx.Response:
+        """Pace, send (retrying only reads), and answer the response; a 429 raises RateLimited.
+
+        `request` goes to httpx as it is: `params`, `data`, `json`, `content`, `headers`.
+        """
+        await self._pacer.acquire(rate_class, pacing_key)
+
+        async def once() -> httpx.Response:
+            with self._translated(method, path):
+                response = await self._http().request(method, path, **request)
+            if response.status_code == 429:
+                retry_after = _seconds(response.headers.get("Retry-After"))
+                raise RateLimited(
+                    f"{self.broker} throttled {method} {path}; retry in {retry_after} s",
+                    broker=self.broker,
+                    retry_after=retry_after,
+                )
+            return response
+
+        if not idempotent:
+            return await once()
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type((BrokerUnavailable, BrokerTimeout)),
+            stop=stop_after_attempt(READ_ATTEMPTS),
+            wait=wait_exponential(multiplier=0.2, max=2.0),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await once()
+        raise AssertionError("tenacity ended without an answer")  # reraise=True makes this unreachable
+
+    def json_body(self, response: httpx.Response) -> Any:
+        """The response's JSON, or BrokerBadResponse saying what arrived instead."""
+        try:
+            return response.json()
+        except ValueError as e:
+            content_type = response.headers.get("content-type") or "no content type"
+            raise BrokerBadResponse(
+                f"{self.broker} answered HTTP {response.status_code} with {content_type}, not JSON", broker=self.broker
+            ) from e
+
+    @contextmanager
+    def _translated(self, method: str, path: str) -> Iterator[None]:
+        """Transport failures as brokergate errors; the httpx exception stays as the cause."""
+        try:
+            yield
+        except httpx.TimeoutException as e:
+            raise BrokerTimeout(f"{self.broker} did not answer {method} {path} in time", broker=self.broker) from e
+        except httpx.TransportError as e:
+            raise BrokerUnavailable(f"{self.broker} could not be reached for {method} {path}: {e}", broker=self.broker) from e
+
+
+def _seconds(text: str | None) -> int:
+    try:
+        return max(1, int(float(text or 1)))
+    except ValueError:
+        return 1
