@@ -36,6 +36,7 @@ conformance: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m tools.bench
 
+# BROKER=sandbox, or any live broker (fuzzed on its offline simulator): make fuzz BROKER=zerodha
 BROKER ?= sandbox
 fuzz: $(STAMP)
 	$(BIN)/python -m tools.fuzz --broker $(BROKER)

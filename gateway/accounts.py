@@ -160,6 +160,10 @@ class Accounts:
                 .where(OrderAudit.event == "place.requested")
             ).one()
 
+    def user(self, username: str) -> User:
+        """The user of that name; AccountError when there is none."""
+        return self._user(username)
+
     def _user(self, username: str, *, required: bool = True) -> User | None:
         with session_scope(self._engine) as session:
             user = session.exec(select(User).where(User.username == username)).first()

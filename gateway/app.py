@@ -29,6 +29,7 @@ from gateway.middleware import ApiKeys, RequestShape
 from gateway.perimeter import Perimeter
 from gateway.services import Services
 from gateway.settings import Settings
+from gateway.simulated import PREFIX, simulator_pages
 from gateway.validation import TolerantJSONBodyValidator
 from generated.errors import BrokergateError
 
@@ -98,6 +99,8 @@ def create_app(settings: Settings, *, validate_responses: bool = False, services
     )
     app.add_url_rule("/api/docs", "api_docs", _docs_redirect)
     perimeter.add_routes(app)  # the console at /, /health, /metrics, /postback/{broker}
+    if services.simulators:
+        app.add_url_rule(f"{PREFIX}/{{broker}}/{{path:path}}", "simulators", simulator_pages(services.simulators), methods=["GET"])
     app.add_error_handler(BrokergateError, envelope.brokergate_error)
     app.add_error_handler(ProblemException, envelope.http_error)
     app.add_error_handler(HTTPException, envelope.http_error)

@@ -17,6 +17,7 @@ from rich.console import Console
 from gateway.accounts import AccountError, Accounts
 from gateway.envfile import ensure_env_file
 from gateway.settings import Settings
+from generated.errors import BrokergateError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="brokergate: one API in front of Indian brokers.")
 user_app = typer.Typer(no_args_is_help=True, help="Manage users.")
@@ -24,11 +25,13 @@ apikey_app = typer.Typer(no_args_is_help=True, help="Manage API keys.")
 db_app = typer.Typer(no_args_is_help=True, help="Manage the database.")
 ban_app = typer.Typer(no_args_is_help=True, help="See and lift bans of client addresses.")
 plugin_app = typer.Typer(no_args_is_help=True, help="Check broker plugins against the contract.")
+broker_app = typer.Typer(no_args_is_help=True, help="See installed brokers and store your app credentials for one.")
 app.add_typer(user_app, name="user")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(db_app, name="db")
 app.add_typer(ban_app, name="ban")
 app.add_typer(plugin_app, name="plugin")
+app.add_typer(broker_app, name="broker")
 err = Console(stderr=True)
 Username = Annotated[str, typer.Option("--username", "-u", help="The user's login name.")]
 
@@ -198,6 +201,50 @@ def plugin_check(
     code = run(brokers or None)
     if code:
         raise typer.Exit(code)
+
+
+@broker_app.command("list")
+def broker_list() -> None:
+    """Installed brokers: id, login kind, and the credentials each needs."""
+    from brokers import Registry
+
+    registry = Registry.discover()
+    for broker_id in registry.ids():
+        data = registry.manifest(broker_id).data
+        needs = ", ".join(data.get("credentials") or []) or "nothing"
+        typer.echo(f"{broker_id}\t{data.get('auth', 'none')}\tneeds {needs}")
+
+
+@broker_app.command("credentials")
+def broker_credentials(
+    broker: Annotated[str, typer.Argument(help="The broker id, as `broker list` shows it.")],
+    username: Annotated[str, typer.Option("--user", help="Whose credentials these are.")],
+) -> None:
+    """Store a user's app credentials for a broker, encrypted. Each is read from BROKER_<NAME> (OpenAlgo's
+    BROKER_API_KEY, BROKER_API_SECRET) or asked for without echo."""
+    from gateway.services import Services
+
+    services = Services.build(load_settings())
+    if broker not in services.registry or broker == "sandbox":
+        raise fail(f"{broker!r} is not an installed live broker; see `brokergate broker list`")
+    names = services.registry.manifest(broker).data.get("credentials") or []
+    try:
+        user = services.accounts.user(username)
+    except AccountError as e:
+        raise fail(str(e)) from None
+    fields = {}
+    for name in names:
+        value = os.environ.get(f"BROKER_{name.upper()}")
+        if value is None:
+            if not os.isatty(0):
+                raise fail(f"set BROKER_{name.upper()} (no terminal to ask on)")
+            value = typer.prompt(name, hide_input=True)
+        fields[name] = value
+    try:
+        services.credentials.store(user.id, broker, fields, names)
+    except BrokergateError as e:
+        raise fail(e.message) from None
+    typer.echo(f"stored {', '.join(names)} for {username} at {broker}, encrypted")
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ def routed() -> tuple[Route, Account]:
     """The broker that serves the caller, and the account it acts on."""
     user = current_user()
     route = services().router.route(user)
-    return route, Account(user_id=user.user_id, broker=route.broker, token=None)
+    return route, route.account(user.user_id)
 
 
 def idempotency_key() -> str | None:

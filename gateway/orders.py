@@ -41,7 +41,7 @@ _OUTCOMES = ("place.accepted", "place.failed")
 
 
 def account_for(user: Principal, route: Route) -> Account:
-    return Account(user_id=user.user_id, broker=route.broker, token=None)
+    return route.account(user.user_id)
 
 
 def normalized(request: PlaceOrderRequest) -> PlaceOrderRequest:

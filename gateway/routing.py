@@ -7,7 +7,9 @@ from typing import Any
 
 from brokers import Registry
 from gateway.accounts import Accounts, Principal
+from gateway.credentials import BrokerCredentials
 from gateway.sessions import BrokerSessions
+from generated.contract import Account
 from generated.errors import BrokerNotConnected, BrokerSessionExpired
 
 SANDBOX = "sandbox"
@@ -18,17 +20,24 @@ class Route:
     broker: str
     plugin: Any
     is_analyze: bool
+    token: str | None = None
+    credentials: dict[str, str] | None = None
 
     @property
     def mode(self) -> str:
         return "analyze" if self.is_analyze else "live"
 
+    def account(self, user_id: int) -> Account:
+        """The account a plugin acts on: the user, with their broker session token and app credentials."""
+        return Account(user_id=user_id, broker=self.broker, token=self.token, credentials=self.credentials)
+
 
 class BrokerRouter:
-    def __init__(self, registry: Registry, accounts: Accounts, sessions: BrokerSessions) -> None:
+    def __init__(self, registry: Registry, accounts: Accounts, sessions: BrokerSessions, credentials: BrokerCredentials) -> None:
         self._registry = registry
         self._accounts = accounts
         self._sessions = sessions
+        self._credentials = credentials
 
     def is_analyze(self, user: Principal) -> bool:
         """Analyzer mode is the user's choice, and implied while they have no live broker session."""
@@ -46,7 +55,8 @@ class BrokerRouter:
             )
         if session.broker not in self._registry:
             raise BrokerNotConnected(f"broker {session.broker!r} is not installed", broker=session.broker)
-        return Route(session.broker, self._registry.get(session.broker), is_analyze=False)
+        credentials = self._credentials.get(user.user_id, session.broker)
+        return Route(session.broker, self._registry.get(session.broker), False, session.token, credentials)
 
 
 def with_mode(body: dict, route: Route) -> dict:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine
 
 from brokers import Registry
 from brokers.sandbox import SandboxPlugin
 from gateway.accounts import Accounts
+from gateway.credentials import BrokerCredentials
 from gateway.events import OrderEvents
 from gateway.orders import OrderDesk
 from gateway.routing import SANDBOX, BrokerRouter
 from gateway.sessions import BrokerSessions
 from gateway.settings import Settings
+from gateway.simulated import attach_simulators, simulated_brokers
 from sandbox.engine import SandboxConfig, SandboxEngine
 from sandbox.market import OfflineMarket
 from storage import make_engine, upgrade
@@ -25,12 +28,14 @@ class Services:
     engine: Engine
     accounts: Accounts
     sessions: BrokerSessions
+    credentials: BrokerCredentials
     registry: Registry
     router: BrokerRouter
     market: OfflineMarket
     sandbox: SandboxEngine
     orders: OrderDesk
     events: OrderEvents
+    simulators: dict[str, Any] = field(default_factory=dict)  # broker id -> its offline simulator (BROKER_SIMULATORS)
 
     @classmethod
     def build(cls, settings: Settings, *, migrate: bool = True) -> Services:
@@ -39,6 +44,7 @@ class Services:
             upgrade(engine)
         accounts = Accounts(engine, app_key=settings.app_key, api_key_pepper=settings.api_key_pepper)
         sessions = BrokerSessions(engine, app_key=settings.app_key)
+        credentials = BrokerCredentials(engine, app_key=settings.app_key)
         market = OfflineMarket(settings.market_seed)
         events = OrderEvents()
         # The offline market trades around the clock, so there is no square-off time to honour.
@@ -50,6 +56,10 @@ class Services:
         )
         registry = Registry.discover()
         registry.provide(SANDBOX, SandboxPlugin(sandbox, market))
-        router = BrokerRouter(registry, accounts, sessions)
+        simulated = simulated_brokers(settings.broker_simulators, registry)
+        simulators = attach_simulators(registry, simulated, settings.host_server)
+        router = BrokerRouter(registry, accounts, sessions, credentials)
         orders = OrderDesk(engine, router, market)
-        return cls(settings, engine, accounts, sessions, registry, router, market, sandbox, orders, events)
+        return cls(
+            settings, engine, accounts, sessions, credentials, registry, router, market, sandbox, orders, events, simulators
+        )

@@ -89,6 +89,11 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("SESSION_EXPIRY_TIME", "session_expiry_time"),
         description="Daily IST time (HH:MM) at which every console session ends.",
     )
+    broker_simulators: str = Field(
+        default="",
+        validation_alias=AliasChoices("BROKER_SIMULATORS", "broker_simulators"),
+        description="Comma-separated live brokers (or `all`) to run on their offline simulators instead of the real API.",
+    )
     host_server: str = Field(
         default="http://127.0.0.1:5000",
         validation_alias=AliasChoices("HOST_SERVER", "host_server"),

@@ -106,6 +106,10 @@ class InstrumentRefList(RootModel[list[InstrumentRef]]):
 
 class LoginCallback(BaseModel):
     params: dict[str, str]
+    redirect_url: str | None = None
+    """
+    The redirect URL the login started with (some brokers want it again at the token exchange).
+    """
 
 
 class LoginRedirect(BaseModel):
@@ -235,7 +239,7 @@ class RateLimit(BaseModel):
     )
     class_: str = Field(..., alias="class")
     """
-    Endpoint class, e.g. orders, quotes, history.
+    Endpoint class, e.g. orders, quotes, history; `all` is a budget every request counts against.
     """
     limit: int = Field(..., ge=1)
     window: str = Field(..., pattern="^[0-9]+(ms|s|m|h|d)$")
@@ -328,6 +332,10 @@ class Manifest(BaseModel):
     id: str = Field(..., pattern="^[a-z][a-z0-9]*$")
     """
     One lowercase word, the folder name.
+    """
+    login_fields: list[str] | None = None
+    """
+    For a form_totp login, what the user types at each login (client code, PIN, TOTP), in the order the form shows them; passed to complete_login and never stored.
     """
     name: str
     rate_limits: list[RateLimit]

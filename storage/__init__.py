@@ -3,10 +3,11 @@
 from storage.console_tables import ConsoleSession, IpBan, UserTotp
 from storage.db import make_engine, session_scope, upgrade
 from storage.gateway_tables import ChartPreference, QueuedOrder
-from storage.models import ApiKey, BrokerSession, OrderAudit, User, UserSettings, utcnow
+from storage.models import ApiKey, BrokerCredential, BrokerSession, OrderAudit, User, UserSettings, utcnow
 
 __all__ = [
     "ApiKey",
+    "BrokerCredential",
     "BrokerSession",
     "ChartPreference",
     "ConsoleSession",

@@ -51,6 +51,17 @@ class BrokerSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class BrokerCredential(SQLModel, table=True):
+    """A user's own app credentials at one broker (api_key, api_secret, ...), Fernet-encrypted as one JSON object."""
+
+    __tablename__ = "broker_credentials"
+
+    user_id: int = Field(foreign_key="users.id", primary_key=True)
+    broker: str = Field(max_length=32, primary_key=True)
+    fields_encrypted: str = Field(max_length=8192)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class UserSettings(SQLModel, table=True):
     __tablename__ = "user_settings"
 

@@ -1,4 +1,4 @@
-"""Fuzz the REST API with schemathesis against a real brokergate server.
+"""Fuzz the REST API with schemathesis against a real brokergate server, with any installed broker behind it.
 
     python -m tools.fuzz [--broker sandbox] [--max-examples 100] [--phases examples,fuzzing,stateful]
 
@@ -9,10 +9,15 @@ Every response is checked for no 5xx (`not_a_server_error`), a status, content t
 spec declares. The stateful phase follows the spec's links: placeorder -> modifyorder, cancelorder,
 orderstatus -> orderbook, with the `orderid` of each answer.
 
+A live broker (`--broker zerodha`) runs on its offline simulator (`BROKER_SIMULATORS`): the fuzzer
+stores the simulator's app credentials with the CLI, logs in to the console and through the broker's
+own login flow as a user would, and switches analyzer mode off, so every request reaches the
+broker's plugin. Nothing leaves the machine.
+
 `make fuzz` runs it with many examples; `tests/fuzz/test_schemathesis.py` runs a bounded number
 on every `make test`. `tools.fuzz_hooks` lets part of the generated orders name listed instruments,
-so that orders are placed and the links have an `orderid` to follow. Only the sandbox broker can be fuzzed: it needs no credentials and places
-nothing real. The exit code is 0 when schemathesis found nothing, else its own non-zero code.
+so that orders are placed and the links have an `orderid` to follow. The exit code is 0 when
+schemathesis found nothing, else its own non-zero code.
 """
 
 from __future__ import annotations
@@ -34,9 +39,12 @@ import httpx
 BIN = Path(sys.executable).parent
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 PHASES = "examples,fuzzing,stateful"
-BROKERS = ("sandbox",)
+SANDBOX = "sandbox"
+PASSWORD = "fuzz pass 123"
 # Operations left out of the run, each with the reason; empty when every operation passes.
 EXCLUDED: dict[str, str] = {}
+# Left out when a live broker is fuzzed: switching analyzer mode on would send the rest of the run to the sandbox.
+LIVE_EXCLUDED = {"handlers.analyzer.toggle": "it would route the rest of the run to the sandbox"}
 
 
 @dataclass(frozen=True)
@@ -68,13 +76,23 @@ def _cli(folder: Path, environment: dict[str, str], *arguments: str) -> str:
     return done.stdout
 
 
+def fuzzable_brokers() -> list[str]:
+    """The sandbox and every installed live broker with a simulator."""
+    from brokers import Registry
+    from gateway.simulated import simulated_brokers
+
+    return [SANDBOX, *simulated_brokers("all", Registry.discover())]
+
+
 @contextmanager
-def sandbox_server(startup_timeout: float = 60.0) -> Iterator[Server]:
-    """A `brokergate serve` in a temporary folder, with one user and key; stopped on exit."""
+def broker_server(broker: str = SANDBOX, startup_timeout: float = 60.0) -> Iterator[Server]:
+    """A `brokergate serve` in a temporary folder, with one user and key, routed to `broker`; stopped on exit."""
     with tempfile.TemporaryDirectory(prefix="brokergate-fuzz-") as folder:
         port = _free_port()
         environment = {key: value for key, value in os.environ.items() if key not in ("APP_KEY", "API_KEY_PEPPER")}
         environment |= {
+            "HOST_SERVER": f"http://127.0.0.1:{port}",
+            "BROKER_SIMULATORS": "" if broker == SANDBOX else broker,
             "WEBSOCKET_PORT": str(_free_port()),
             "ZMQ_ADDRESS": f"tcp://127.0.0.1:{_free_port()}",
             "LOG_LEVEL": "WARNING",
@@ -100,8 +118,10 @@ def sandbox_server(startup_timeout: float = 60.0) -> Iterator[Server]:
                     if process.poll() is not None or time.monotonic() > deadline:
                         raise RuntimeError(f"brokergate serve did not start:\n{log.read_text()[-4000:]}")
                     time.sleep(0.1)
-                _cli(Path(folder), environment, "user", "create", "--username", "fuzzer", "--password", "fuzz pass 123")
+                _cli(Path(folder), environment, "user", "create", "--username", "fuzzer", "--password", PASSWORD)
                 issued = _cli(Path(folder), environment, "apikey", "create", "--username", "fuzzer")
+                if broker != SANDBOX:
+                    connect_broker(url, broker, Path(folder), environment)
                 yield Server(url=url, api_key=issued.strip().splitlines()[-1], folder=Path(folder))
             finally:
                 process.terminate()
@@ -110,6 +130,40 @@ def sandbox_server(startup_timeout: float = 60.0) -> Iterator[Server]:
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait()
+
+
+def connect_broker(url: str, broker: str, folder: Path, environment: dict[str, str]) -> None:
+    """Store the simulator's app credentials, then log in to the console and the broker as a user would."""
+    import asyncio
+    import importlib
+    import re
+
+    from brokers import Registry
+
+    manifest = Registry.discover().manifest(broker)
+    simulator = importlib.import_module(f"{manifest.module}.simulator").Simulator()
+    try:
+        credentials, login_fields = dict(simulator.credentials), {}
+        if manifest.data.get("auth") == "form_totp":
+            login_fields = simulator.login_params()
+    finally:
+        asyncio.run(simulator.close())
+    secrets_env = environment | {f"BROKER_{name.upper()}": value for name, value in credentials.items()}
+    _cli(folder, secrets_env, "broker", "credentials", broker, "--user", "fuzzer")
+
+    def csrf(page: httpx.Response) -> str:
+        found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        if found is None:
+            raise RuntimeError(f"no CSRF token on {page.url}")
+        return found.group(1)
+
+    with httpx.Client(base_url=url, follow_redirects=True, timeout=30) as browser:
+        signed_in = browser.post("/login", data={"username": "fuzzer", "password": PASSWORD, "csrf_token": csrf(browser.get("/login"))})
+        token = csrf(browser.get("/broker"))
+        connected = browser.post("/broker/login", data={"csrf_token": token, "broker": broker, **login_fields})
+        if "broker-connected" not in str(connected.url):
+            raise RuntimeError(f"the {broker} login through its simulator failed ({signed_in.url} -> {connected.url})")
+        browser.post("/analyzer", data={"csrf_token": csrf(browser.get("/broker")), "mode": "live"})
 
 
 def schemathesis_command(
@@ -162,20 +216,19 @@ def run(
     The stateful phase runs first, on its own: fuzzing `ordermode` or `analyzer/toggle` may leave the
     user in semi-auto mode, where placeorder answers a queue id instead of the `orderid` links follow.
     """
-    if broker not in BROKERS:
-        raise ValueError(f"fuzzing supports only the {', '.join(BROKERS)} broker, not {broker!r}")
+    excluded = EXCLUDED | (LIVE_EXCLUDED if broker != SANDBOX else {})
     wanted = [phase.strip() for phase in phases.split(",") if phase.strip()]
     batches = [[phase] for phase in wanted if phase == "stateful"] + [[p for p in wanted if p != "stateful"]]
     environment = os.environ | {"SCHEMATHESIS_HOOKS": "tools.fuzz_hooks"}
     done = []
-    with sandbox_server() as server:
+    with broker_server(broker) as server:
         for batch in filter(None, batches):
             command = schemathesis_command(
                 server,
                 max_examples=max_examples,
                 phases=",".join(batch),
                 seed=seed,
-                excluded=list(EXCLUDED),
+                excluded=list(excluded),
                 extra=extra,
             )
             done.append(
@@ -186,19 +239,16 @@ def run(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.fuzz", description=__doc__.splitlines()[0])
-    parser.add_argument("--broker", default="sandbox", help="the broker to fuzz; only sandbox is supported")
+    parser.add_argument("--broker", default=SANDBOX, help="the broker to fuzz: sandbox, or a live broker (on its simulator)")
     parser.add_argument("--max-examples", type=int, default=100, help="test cases per operation (default 100)")
     parser.add_argument("--phases", default=PHASES, help=f"schemathesis phases (default {PHASES})")
     parser.add_argument("--seed", type=int, help="seed for a reproducible run")
     arguments, extra = parser.parse_known_args(argv)
-    if arguments.broker not in BROKERS:
-        print(
-            f"tools.fuzz: BROKER={arguments.broker} is not supported; only {', '.join(BROKERS)} can be fuzzed "
-            "(it needs no credentials and places nothing real)",
-            file=sys.stderr,
-        )
+    brokers = fuzzable_brokers()
+    if arguments.broker not in brokers:
+        print(f"tools.fuzz: BROKER={arguments.broker} cannot be fuzzed; choose one of {', '.join(brokers)}", file=sys.stderr)
         return 2
-    for operation_id, reason in EXCLUDED.items():
+    for operation_id, reason in (EXCLUDED | (LIVE_EXCLUDED if arguments.broker != SANDBOX else {})).items():
         print(f"excluded {operation_id}: {reason}")
     runs = run(
         broker=arguments.broker,

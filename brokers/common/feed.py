@@ -103,7 +103,13 @@ class ReconnectingFeed:
             except asyncio.CancelledError:
                 raise
             except Exception as e:  # a feed loop survives any failure, says so, and tries again
-                log.warning("%s feed connection failed (%s: %s); reconnecting in %.1f s", self.broker, type(e).__name__, e, delay)
+                log.warning(
+                    "%s feed connection failed (%s: %s); reconnecting in %.1f s",
+                    self.broker,
+                    type(e).__name__,
+                    e,
+                    delay,
+                )
             finally:
                 self._connection = None
             if self._is_running:

@@ -9,6 +9,7 @@ the plugin's own `client.py`, which calls `send()` and reads the response it get
 from __future__ import annotations
 
 import asyncio
+import re
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,10 +20,24 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 
 from brokers.common.pacing import Pacer
 from generated.contract import RateLimit
-from generated.errors import BrokerBadResponse, BrokerTimeout, BrokerUnavailable, RateLimited
+from generated.errors import BrokerBadResponse, BrokerTimeout, BrokerUnavailable, RateLimited, ValidationFailed
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 READ_ATTEMPTS = 3
+# What a request path may hold once a plugin has put ids in it: RFC 3986 path characters, no dot segments.
+_SAFE_PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
+_DOT_SEGMENT = re.compile(r"(^|/)\.{1,2}(/|$)")
+_ID = re.compile(r"^[A-Za-z0-9_:-][A-Za-z0-9_.:-]{0,99}$")
+
+
+def path_segment(value: str) -> str:
+    """A caller's id (an order id) checked to be one path segment: every Indian broker's ids are letters,
+    digits and `_.:-`, so anything else is refused rather than sent where it could name another endpoint."""
+    if not _ID.match(value):
+        raise ValidationFailed(
+            f"{value!r} is not an id any broker issues (letters, digits and _.:- only)", field="orderid"
+        )
+    return value
 
 
 class BrokerHttp:
@@ -42,7 +57,9 @@ class BrokerHttp:
         self._timeout = timeout
         self._headers = headers or {}
         self._pacer = Pacer(rate_limits or [], broker=broker)
-        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = weakref.WeakKeyDictionary()
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def _http(self) -> httpx.AsyncClient:
         # One pool per event loop: a pool's connections belong to the loop that opened them.
@@ -72,6 +89,11 @@ class BrokerHttp:
 
         `request` goes to httpx as it is: `params`, `data`, `json`, `content`, `headers`.
         """
+        if not _SAFE_PATH.match(path) or _DOT_SEGMENT.search(path):
+            # An id from a caller must never steer a request to another endpoint of the broker.
+            raise ValidationFailed(
+                f"{self.broker} cannot be asked for {path!r}: an id in it has characters ids never have"
+            )
         await self._pacer.acquire(rate_class, pacing_key)
 
         async def once() -> httpx.Response:
@@ -117,7 +139,9 @@ class BrokerHttp:
         except httpx.TimeoutException as e:
             raise BrokerTimeout(f"{self.broker} did not answer {method} {path} in time", broker=self.broker) from e
         except httpx.TransportError as e:
-            raise BrokerUnavailable(f"{self.broker} could not be reached for {method} {path}: {e}", broker=self.broker) from e
+            raise BrokerUnavailable(
+                f"{self.broker} could not be reached for {method} {path}: {e}", broker=self.broker
+            ) from e
 
 
 def _seconds(text: str | None) -> int:

@@ -28,7 +28,12 @@ MAX_PACING_WAIT = 5.0
 # Requests leave a moment after their window reopens, so the broker's clock never sees one early.
 PACING_MARGIN = 0.02
 
-_PER_UNIT = {"s": RateLimitItemPerSecond, "m": RateLimitItemPerMinute, "h": RateLimitItemPerHour, "d": RateLimitItemPerDay}
+_PER_UNIT = {
+    "s": RateLimitItemPerSecond,
+    "m": RateLimitItemPerMinute,
+    "h": RateLimitItemPerHour,
+    "d": RateLimitItemPerDay,
+}
 
 
 def rate_limit_item(limit: RateLimit) -> RateLimitItem:
@@ -40,8 +45,15 @@ def rate_limit_item(limit: RateLimit) -> RateLimitItem:
     return _PER_UNIT[unit](limit.limit, amount)
 
 
+# A class every request counts against besides its own (brokers whose budget is shared by all endpoints).
+ALL = "all"
+
+
 class Pacer:
-    """Waits out short windows per (rate class, key); refuses with RateLimited when the wait is long."""
+    """Waits out short windows per (rate class, key); refuses with RateLimited when the wait is long.
+
+    A request of class `orders` takes from the `orders` windows and from any `all` windows, at once.
+    """
 
     def __init__(self, rate_limits: list[RateLimit], *, broker: str, max_wait: float = MAX_PACING_WAIT) -> None:
         self._items: dict[str, list[RateLimitItem]] = {}
@@ -53,16 +65,17 @@ class Pacer:
         self._max_wait = max_wait
 
     async def acquire(self, rate_class: str, key: str) -> None:
-        items = self._items.get(rate_class, [])
+        classes = [rate_class] if rate_class == ALL else [rate_class, ALL]
+        items = [(item, name) for name in classes for item in self._items.get(name, [])]
         while True:
             waits = [
-                self._limiter.get_window_stats(item, rate_class, key).reset_time - time.time()
-                for item in items
-                if not self._limiter.test(item, rate_class, key)
+                self._limiter.get_window_stats(item, name, key).reset_time - time.time()
+                for item, name in items
+                if not self._limiter.test(item, name, key)
             ]
             if not waits:
-                for item in items:
-                    self._limiter.hit(item, rate_class, key)
+                for item, name in items:
+                    self._limiter.hit(item, name, key)
                 return
             wait = max(waits) + PACING_MARGIN
             if wait > self._max_wait:

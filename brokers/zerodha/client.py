@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from brokers.common.http import BrokerHttp
+from brokers.common.http import BrokerHttp, path_segment
 from brokers.zerodha.auth import split_session_token
 from brokers.zerodha.errors import error_from_upstream
 from generated.contract import RateLimit
@@ -71,16 +71,16 @@ class ZerodhaClient:
         return await self.request(token, "POST", f"/orders/{variety}", rate_class="orders", data=form)
 
     async def modify_order(self, token: str, variety: str, order_id: str, form: dict[str, str]) -> dict:
-        return await self.request(token, "PUT", f"/orders/{variety}/{order_id}", rate_class="orders", data=form)
+        return await self.request(token, "PUT", f"/orders/{variety}/{path_segment(order_id)}", rate_class="orders", data=form)
 
     async def cancel_order(self, token: str, variety: str, order_id: str) -> dict:
-        return await self.request(token, "DELETE", f"/orders/{variety}/{order_id}", rate_class="orders")
+        return await self.request(token, "DELETE", f"/orders/{variety}/{path_segment(order_id)}", rate_class="orders")
 
     async def orders(self, token: str) -> list[dict]:
         return await self.request(token, "GET", "/orders", idempotent=True)
 
     async def order_history(self, token: str, order_id: str) -> list[dict]:
-        return await self.request(token, "GET", f"/orders/{order_id}", idempotent=True)
+        return await self.request(token, "GET", f"/orders/{path_segment(order_id)}", idempotent=True)
 
     async def trades(self, token: str) -> list[dict]:
         return await self.request(token, "GET", "/trades", idempotent=True)

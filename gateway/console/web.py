@@ -41,6 +41,8 @@ NOTICES = {
     "ban-lifted": "The ban was lifted.",
     "broker-connected": "The broker session is connected.",
     "broker-disconnected": "You are logged out of the broker.",
+    "credentials-saved": "The broker credentials were saved, encrypted.",
+    "credentials-forgotten": "The broker credentials were deleted.",
     "mode-changed": "The analyzer mode was changed.",
 }
 

@@ -46,7 +46,7 @@ def services_with_fake_broker(settings) -> Services:
     services = Services.build(settings)
     manifests = {broker_id: services.registry.manifest(broker_id) for broker_id in services.registry.ids()}
     manifests["fakebroker"] = Manifest(
-        id="fakebroker", name="Fake OAuth broker", module="tests.security.fakebroker", data={}
+        id="fakebroker", name="Fake OAuth broker", module="tests.security.fakebroker", data={"auth": "oauth_redirect"}
     )
     services.registry = Registry(manifests)
     return services

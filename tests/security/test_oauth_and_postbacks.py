@@ -150,7 +150,7 @@ def test_postback_whose_body_was_changed_after_signing_is_refused(postback_clien
 
 def test_postback_for_an_unknown_broker_is_404(postback_client):
     assert (
-        post_update(postback_client, {SIGNATURE_HEADER: sign(SECRET, ORDER_UPDATE)}, broker="dhan").status_code == 404
+        post_update(postback_client, {SIGNATURE_HEADER: sign(SECRET, ORDER_UPDATE)}, broker="nosuchbroker").status_code == 404
     )
 
 

@@ -102,7 +102,8 @@ async def oauth_login(plugin: Any, simulator: Any, broker: str) -> tuple[Account
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=simulator.app)) as browser:
         answer = await browser.get(redirect.url)
     params = {key: values[0] for key, values in parse_qs(urlsplit(answer.headers.get("location", "")).query).items()}
-    grant = await plugin.complete_login(anonymous, LoginCallback(params={k: v for k, v in params.items() if k != "state"}))
+    answer = LoginCallback(params={k: v for k, v in params.items() if k != "state"}, redirect_url=simulator.redirect_url)
+    grant = await plugin.complete_login(anonymous, answer)
     return anonymous.model_copy(update={"token": grant.token}), grant, (state, params)
 
 

@@ -48,3 +48,11 @@ def test_a_window_in_milliseconds_rounds_up_to_a_second():
     item = rate_limit_item(_limit("orders", 3, "250ms"))
 
     assert (item.amount, item.get_expiry()) == (3, 1)
+
+
+async def test_class_all_is_a_budget_every_class_draws_on():
+    pacer = Pacer([_limit("all", 1, "1m")], broker="somebroker")
+    await pacer.acquire("orders", "key")
+
+    with pytest.raises(RateLimited):
+        await pacer.acquire("quotes", "key")

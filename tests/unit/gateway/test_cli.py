@@ -70,3 +70,30 @@ def test_missing_secrets_are_explained(tmp_path, monkeypatch):
 
     assert result.exit_code == 2
     assert "APP_KEY is missing" in result.output
+
+
+def test_broker_credentials_from_openalgos_environment_names(environment, monkeypatch):
+    runner.invoke(app, ["user", "create", "--username", "asha", "--password", "long enough"])
+    monkeypatch.setenv("BROKER_API_KEY", "the-app-key")
+    monkeypatch.setenv("BROKER_API_SECRET", "the-app-secret")
+
+    stored = runner.invoke(app, ["broker", "credentials", "zerodha", "--user", "asha"])
+    listed = runner.invoke(app, ["broker", "list"])
+
+    assert stored.exit_code == 0, stored.output
+    assert "the-app-secret" not in stored.output
+    assert "zerodha\toauth_redirect\tneeds api_key, api_secret" in listed.stdout
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["broker", "credentials", "nosuchbroker", "--user", "asha"], "not an installed live broker"),
+        (["broker", "credentials", "zerodha", "--user", "nobody"], "no user named"),
+    ],
+)
+def test_broker_credential_mistakes_exit_2(environment, arguments, message):
+    result = runner.invoke(app, arguments)
+
+    assert result.exit_code == 2
+    assert message in result.output

@@ -1,0 +1,5 @@
+from brokers.dhan.plugin import DhanPlugin
+
+plugin = DhanPlugin()
+
+__all__ = ["plugin"]
