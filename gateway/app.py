@@ -26,6 +26,7 @@ from gateway import envelope
 from gateway.feed import build_feed, observe
 from gateway.marketclock import MarketClock
 from gateway.middleware import ApiKeys, RequestShape
+from gateway.orderwatch import OrderWatch
 from gateway.perimeter import Perimeter
 from gateway.services import Services
 from gateway.settings import Settings
@@ -56,13 +57,16 @@ def create_app(settings: Settings, *, validate_responses: bool = False, services
     clock = MarketClock(services.market, services.sandbox)
 
     feed = build_feed(services)
+    watch = OrderWatch(services.router, services.sessions, services.events, interval=settings.order_watch_interval)
 
     @asynccontextmanager
     async def lifespan(_app):
         clock.start()
         await feed.start()
         services.events.subscribe(feed.publish_order_update)
+        await watch.start()
         yield
+        await watch.stop()
         services.events.unsubscribe(feed.publish_order_update)
         await feed.stop()
         await clock.stop()
@@ -109,6 +113,7 @@ def create_app(settings: Settings, *, validate_responses: bool = False, services
     app.services = services
     app.market_clock = clock
     app.feed = feed
+    app.order_watch = watch
     observe(feed, clock, perimeter, services.sessions)
     app.perimeter = perimeter
     return app

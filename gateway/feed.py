@@ -1,5 +1,8 @@
 """The WebSocket feed of the gateway: the streaming service wired to accounts, routing and order events.
 
+Ticks come from a live broker's own feed while a user is connected to one (analyzer off), else from
+the offline market (`streaming.adapters.routed`).
+
 The market clock owns the offline market's time, so the feed reads the market through a view whose
 `advance` does nothing: ticks and fills then come from the same prices.
 """
@@ -7,12 +10,14 @@ The market clock owns the offline market's time, so the feed reads the market th
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import Any
 
 from gateway.accounts import Principal
 from gateway.services import Services
 from generated.errors import ApiKeyRevoked, BrokergateError, InvalidApiKey
 from streaming import StreamingService
+from streaming.adapters.routed import FeedSource, RoutedAdapter
 
 
 class _ClockedMarket:
@@ -48,12 +53,26 @@ def build_feed(services: Services) -> StreamingService:
     async def supported_brokers() -> list[str]:
         return services.registry.ids()
 
+    async def source() -> FeedSource | None:
+        """The live broker to stream from: the first user with a live session, analyzer off, whose plugin streams."""
+        for user_id in await asyncio.to_thread(services.sessions.live_users):
+            try:
+                route = services.router.route(Principal(user_id=user_id, username=""))
+            except BrokergateError:
+                continue
+            if route.is_analyze or not hasattr(route.plugin, "stream"):
+                continue
+            account = route.account(user_id)
+            return FeedSource((user_id, route.broker, route.token), route.broker, partial(route.plugin.stream, account))
+        return None
+
     settings = services.settings
+    market = _ClockedMarket(services.market)
     return StreamingService(
         authenticate=authenticate,
         broker_info=broker_info,
         supported_brokers=supported_brokers,
-        market=_ClockedMarket(services.market),
+        adapter_factory=lambda publisher: RoutedAdapter(publisher, market, source=source),
         host=settings.websocket_host,
         port=settings.websocket_port,
         bus_address=settings.zmq_address,

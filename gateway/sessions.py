@@ -64,6 +64,15 @@ class BrokerSessions:
             return None
         return LiveSession(row.broker, self._vault.decrypt(row.token_encrypted), row.valid_until)
 
+    def live_users(self) -> list[int]:
+        """The users whose current broker session has not expired."""
+        now = utcnow()
+        with session_scope(self._engine) as session:
+            rows = session.exec(
+                select(BrokerSession.user_id, BrokerSession.valid_until).where(BrokerSession.status == "active")
+            ).all()
+        return sorted({user_id for user_id, valid_until in rows if valid_until > now})
+
     def counts(self) -> dict[str, int]:
         """How many logged-in broker sessions are still valid and how many have expired."""
         now = utcnow()

@@ -89,6 +89,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("SESSION_EXPIRY_TIME", "session_expiry_time"),
         description="Daily IST time (HH:MM) at which every console session ends.",
     )
+    order_watch_interval: float = Field(
+        default=2.0,
+        ge=0,
+        validation_alias=AliasChoices("ORDER_WATCH_INTERVAL", "order_watch_interval"),
+        description="Seconds between reads of each live broker user's order book for order updates; 0 turns it off.",
+    )
     broker_simulators: str = Field(
         default="",
         validation_alias=AliasChoices("BROKER_SIMULATORS", "broker_simulators"),

@@ -39,6 +39,10 @@ class OnSimulator:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._plugin, name)
 
+    async def stream(self, account: Account, on_quote: Any, *, connect: Any = None) -> Any:
+        """The broker's feed, reaching the simulator's feed in process rather than the broker's servers."""
+        return await self._plugin.stream(account, on_quote, connect=connect or self.simulator.feed_connector())
+
     async def login_url(self, account: Account, request: LoginStart) -> LoginRedirect:
         target = urlsplit((await self._plugin.login_url(account, request)).url)
         return LoginRedirect(url=f"{self._public_base}{target.path}?{target.query}")

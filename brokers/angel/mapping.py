@@ -11,8 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any, Protocol
 
+from brokers.common import mapping as common
+from brokers.common.mapping import depth_from_quote, five_levels, invert, order_book, percent
 from generated.api import (
     Candle,
     Funds,
@@ -25,26 +28,24 @@ from generated.api import (
     ModifyOrderRequest,
     Order,
     OrderBook,
-    OrderStatistics,
     PlaceOrderRequest,
     Position,
     Quote,
     Trade,
 )
 from generated.api import InstrumentRecord as Instrument
-from generated.errors import BrokerBadResponse
 
 BROKER = "angel"
 
 # https://smartapi.angelbroking.com/docs/Orders: producttype, ordertype, transactiontype and variety.
 PRODUCT_TO_UPSTREAM = {"CNC": "DELIVERY", "NRML": "CARRYFORWARD", "MIS": "INTRADAY"}
-PRODUCT_FROM_UPSTREAM = {upstream: unified for unified, upstream in PRODUCT_TO_UPSTREAM.items()}
+PRODUCT_FROM_UPSTREAM = invert(PRODUCT_TO_UPSTREAM)
 
 PRICE_TYPE_TO_UPSTREAM = {"MARKET": "MARKET", "LIMIT": "LIMIT", "SL": "STOPLOSS_LIMIT", "SL-M": "STOPLOSS_MARKET"}
-PRICE_TYPE_FROM_UPSTREAM = {upstream: unified for unified, upstream in PRICE_TYPE_TO_UPSTREAM.items()}
+PRICE_TYPE_FROM_UPSTREAM = invert(PRICE_TYPE_TO_UPSTREAM)
 
 ACTION_TO_UPSTREAM = {"BUY": "BUY", "SELL": "SELL"}
-ACTION_FROM_UPSTREAM = {upstream: unified for unified, upstream in ACTION_TO_UPSTREAM.items()}
+ACTION_FROM_UPSTREAM = invert(ACTION_TO_UPSTREAM)
 
 # Stop orders go in the STOPLOSS variety, every other order in NORMAL.
 VARIETY_BY_PRICE_TYPE = {"MARKET": "NORMAL", "LIMIT": "NORMAL", "SL": "STOPLOSS", "SL-M": "STOPLOSS"}
@@ -81,7 +82,7 @@ INTERVAL_TO_UPSTREAM = {
     "1h": "ONE_HOUR",
     "D": "ONE_DAY",
 }
-INTERVAL_FROM_UPSTREAM = {upstream: unified for unified, upstream in INTERVAL_TO_UPSTREAM.items()}
+INTERVAL_FROM_UPSTREAM = invert(INTERVAL_TO_UPSTREAM)
 INTERVAL_GROUPS = {
     "seconds": [],
     "minutes": ["1m", "3m", "5m", "10m", "15m", "30m"],
@@ -103,14 +104,7 @@ class SymbolLookup(Protocol):
     def from_upstream(self, brexchange: str, brsymbol: str) -> Instrument | None: ...
 
 
-def strict(table: Mapping[str, str], value: Any, what: str) -> str:
-    """Look `value` up in a table that drives state; an unknown value is the broker's mistake, not ours."""
-    try:
-        return table[value]
-    except (KeyError, TypeError):
-        raise BrokerBadResponse(
-            f"unknown {what} from {BROKER}: {value!r} was not in the {what} table", broker=BROKER
-        ) from None
+strict = partial(common.strict, broker=BROKER)
 
 
 def decimal(value: Any) -> Decimal:
@@ -251,19 +245,7 @@ def order_from_upstream(row: Mapping[str, Any], book: SymbolLookup) -> Order:
 
 
 def order_book_from_upstream(rows: list[Mapping[str, Any]], book: SymbolLookup) -> OrderBook:
-    orders = [order_from_upstream(row, book) for row in rows]
-    statuses = [order.order_status for order in orders]
-    return OrderBook(
-        orders=orders,
-        statistics=OrderStatistics(
-            total_buy_orders=sum(order.action == "BUY" for order in orders),
-            total_sell_orders=sum(order.action == "SELL" for order in orders),
-            total_completed_orders=statuses.count("complete"),
-            total_open_orders=statuses.count("open"),
-            total_rejected_orders=statuses.count("rejected"),
-            total_trigger_pending_orders=statuses.count("trigger pending"),
-        ),
-    )
+    return order_book([order_from_upstream(row, book) for row in rows])
 
 
 def variety_of(rows: list[Mapping[str, Any]], order_id: str) -> str | None:
@@ -311,7 +293,7 @@ def position_from_upstream(row: Mapping[str, Any], book: SymbolLookup) -> Positi
         average_price=float(average),
         ltp=price(row.get("ltp")),
         pnl=price(row.get("pnl")),
-        pnlpercent=float(round(unrealised * 100 / invested, 2)) if invested else 0.0,
+        pnlpercent=percent(unrealised, invested),
         unrealized_pnl=float(unrealised),
         today_realized_pnl=float(realised),
         total_pnl_today=price(row.get("pnl")),
@@ -396,20 +378,15 @@ def depth_from_upstream(row: Mapping[str, Any]) -> MarketDepth:
     depth = row.get("depth") or {}
 
     def levels(side: list[Mapping[str, Any]] | None) -> list[dict]:
-        found = [{"price": price(level.get("price")), "quantity": count(level.get("quantity"))} for level in side or []]
-        return (found + [{"price": 0.0, "quantity": 0}] * 5)[:5]
+        return five_levels(
+            [{"price": price(level.get("price")), "quantity": count(level.get("quantity"))} for level in side or []]
+        )
 
-    return MarketDepth(
+    return depth_from_quote(
+        quote_from_upstream(row),
         bids=levels(depth.get("buy")),
         asks=levels(depth.get("sell")),
-        ltp=price(row.get("ltp")),
         ltq=count(row.get("lastTradeQty")),
-        open=price(row.get("open")),
-        high=price(row.get("high")),
-        low=price(row.get("low")),
-        prev_close=price(row.get("close")),
-        volume=count(row.get("tradeVolume")),
-        oi=count(row.get("opnInterest")),
         totalbuyqty=count(row.get("totBuyQuan")),
         totalsellqty=count(row.get("totSellQuan")),
     )

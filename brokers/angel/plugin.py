@@ -14,13 +14,17 @@ from brokers.angel.client import API_URL, MASTER_URL, AngelClient
 from brokers.angel.streaming import (
     EXCHANGE_TYPES,
     FEED_URL,
+    STREAM_MODES,
     AngelFeed,
     Connector,
     Tick,
     feed_headers,
+    unified_payload,
     websocket_connector,
 )
 from brokers.angel.symbols import SymbolBook, parse_master
+from brokers.common.feed import QuoteHandler, UnifiedFeed
+from brokers.common.mapping import check_history, find_order, order_detail
 from generated.api import (
     Candle,
     Funds,
@@ -131,11 +135,7 @@ class AngelPlugin:
         return PlacedOrder(orderid=str(data.get("orderid") or request.orderid), message="Order cancelled successfully")
 
     async def order_status(self, account: Account, request: OrderRef) -> OrderDetail:
-        book = await self.order_book(account)
-        found = next((order for order in book.orders if order.orderid == request.orderid), None)
-        if found is None:
-            raise OrderNotFound(f"Order {request.orderid} not found", order_id=request.orderid, broker=BROKER)
-        return OrderDetail.model_validate(found.model_dump() | {"price_type": found.pricetype})
+        return order_detail(find_order(await self.order_book(account), request.orderid, broker=BROKER))
 
     async def order_book(self, account: Account) -> OrderBook:
         rows = await self.client.orders(auth.decode_session(account.token))
@@ -204,13 +204,7 @@ class AngelPlugin:
         return results
 
     async def history(self, account: Account, request: HistoryRequest) -> list[Candle]:
-        if request.interval not in mapping.INTERVAL_TO_UPSTREAM:
-            offered = ", ".join(mapping.INTERVAL_TO_UPSTREAM)
-            raise NotSupported(
-                f"angel has no {request.interval} candles; it offers {offered}", field="interval", broker=BROKER
-            )
-        if request.start_date > request.end_date:
-            raise ValidationFailed("start_date is after end_date", field="start_date", broker=BROKER)
+        check_history(request, mapping.INTERVAL_TO_UPSTREAM, BROKER, broker=BROKER)
         session = auth.decode_session(account.token)
         instrument = await self._instrument(request.exchange, request.symbol)
         body = mapping.candle_request(instrument, request.interval, str(request.start_date), str(request.end_date))
@@ -242,6 +236,32 @@ class AngelPlugin:
         feed = AngelFeed(self._feed_url, on_ticks, connect=connect or websocket_connector(headers))
         await feed.subscribe(keys, mode)
         return feed
+
+    async def stream(
+        self, account: Account, on_quote: QuoteHandler, *, connect: Connector | None = None
+    ) -> UnifiedFeed:
+        """SmartStream in unified terms, for the gateway's WebSocket: subscribe by symbol, hear canonical payloads."""
+        session = auth.decode_session(account.token)
+        headers = feed_headers(session.api_key, session.client_code, session.jwt_token, session.feed_token)
+        feed = AngelFeed(self._feed_url, lambda ticks: None, connect=connect or websocket_connector(headers))
+
+        async def resolve(instruments: list) -> dict:
+            book = await self._symbols()
+            keys = {}
+            for item in instruments:
+                row = book.to_upstream(item.exchange, item.symbol)
+                if row is not None and row.brexchange in EXCHANGE_TYPES:
+                    keys[(EXCHANGE_TYPES[row.brexchange], row.token)] = item
+            return keys
+
+        return UnifiedFeed(
+            feed,
+            on_quote,
+            resolve=resolve,
+            key_of=lambda tick: (tick.exchange_type, tick.token),
+            payload_of=unified_payload,
+            modes=STREAM_MODES,
+        )
 
     # GTT exists at Angel but is not wired yet: the manifest leaves `gtt` out, so the gateway never calls these.
 

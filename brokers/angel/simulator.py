@@ -195,13 +195,8 @@ class AngelSimulator(SimulatedBroker):
 
         @asynccontextmanager
         async def connect(url: str) -> AsyncIterator[StreamSession]:
-            session = StreamSession(self)
-            self.feeds.add(session)
-            try:
+            async with self.feed_session(StreamSession(self)) as session:
                 yield session
-            finally:
-                session.close()
-                self.feeds.discard(session)
 
         return connect
 

@@ -22,6 +22,7 @@ import logging
 import struct
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from brokers.common.feed import Connection, Connector, ReconnectingFeed, TickHandler, websocket_connector
 
@@ -34,6 +35,7 @@ __all__ = [
     "Tick",
     "decode_packet",
     "subscribe_message",
+    "unified_payload",
     "websocket_connector",
 ]
 
@@ -43,6 +45,8 @@ HEARTBEAT_SECONDS = 30.0
 SUBSCRIBE = 1
 MODE_TO_UPSTREAM = {"ltp": 1, "quote": 2, "full": 3}
 MODE_FROM_UPSTREAM = {upstream: unified for unified, upstream in MODE_TO_UPSTREAM.items()}
+# The gateway's streaming modes (brokers/common/feed.py STREAM_MODES) -> the feed's: depth is SnapQuote.
+STREAM_MODES = {"ltp": "ltp", "quote": "quote", "depth": "full"}
 # Angel's exchange (exch_seg) -> SmartStream's exchangeType.
 EXCHANGE_TYPES = {"NSE": 1, "NFO": 2, "BSE": 3, "BFO": 4, "MCX": 5, "NCDEX": 7, "CDS": 13}
 PRICE_DIVISORS = {13: 10_000_000.0}
@@ -128,6 +132,39 @@ def decode_packet(data: bytes) -> list[Tick]:
             "asks": tuple(entry for flag, entry in entries if flag != 0),
         }  # fmt: skip
     return [replace(tick, **fields)]
+
+
+def _milliseconds(stamp: datetime | None) -> dict[str, int]:
+    return {"ltt": int(stamp.timestamp() * 1000), "timestamp": int(stamp.timestamp() * 1000)} if stamp else {}
+
+
+def _levels(side: tuple[DepthEntry, ...]) -> list[dict[str, Any]]:
+    return [{"price": level.price, "quantity": level.quantity, "orders": level.orders} for level in side]
+
+
+def unified_payload(tick: Tick, instrument: Any) -> dict[str, Any]:
+    """The canonical payload (streaming/payloads.py) of one tick: only the fields its packet mode carries."""
+    payload: dict[str, Any] = {
+        "symbol": instrument.symbol, "exchange": instrument.exchange, "ltp": tick.last_price,
+        **_milliseconds(tick.exchange_timestamp),
+    }  # fmt: skip
+    if tick.mode == "ltp":
+        return payload
+    change = tick.last_price - tick.close if tick.close else 0.0
+    payload |= {
+        "volume": tick.volume, "last_quantity": tick.last_quantity, "average_price": tick.average_price,
+        "total_buy_quantity": int(tick.buy_quantity), "total_sell_quantity": int(tick.sell_quantity),
+        "open": tick.open, "high": tick.high, "low": tick.low, "close": tick.close,  # close: the previous session's
+        "change": round(change, 4), "change_percent": round(change * 100 / tick.close, 4) if tick.close else 0.0,
+    }  # fmt: skip
+    if tick.mode == "full":
+        payload |= {
+            "oi": tick.oi, "depth": {"buy": _levels(tick.bids), "sell": _levels(tick.asks)},
+            "bid": tick.bids[0].price if tick.bids else 0.0, "ask": tick.asks[0].price if tick.asks else 0.0,
+        }  # fmt: skip
+        if tick.last_trade_time:
+            payload["ltt"] = int(tick.last_trade_time.timestamp() * 1000)
+    return payload
 
 
 def subscribe_message(mode: str, keys: list[tuple[int, str]], correlation_id: str = "brokergate") -> str:

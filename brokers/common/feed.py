@@ -57,7 +57,7 @@ class ReconnectingFeed:
         backoff: tuple[float, float] = (0.5, 30.0),
     ) -> None:
         self._url = url
-        self._on_ticks = on_ticks
+        self.on_ticks = on_ticks  # the UnifiedFeed wrapping this feed replaces it
         self._connect = connect
         self._backoff = backoff
         self._modes: dict[Hashable, str] = {}
@@ -122,6 +122,67 @@ class ReconnectingFeed:
     async def _handle(self, frame: bytes | str) -> None:
         ticks = self.decode(frame)
         if ticks:
-            outcome = self._on_ticks(ticks)
+            outcome = self.on_ticks(ticks)
             if asyncio.iscoroutine(outcome):
                 await outcome
+
+
+# The gateway's three streaming modes, as each plugin's feed maps them to its broker's own.
+STREAM_MODES = ("ltp", "quote", "depth")
+QuoteHandler = Callable[[str, str, dict[str, Any]], None]  # exchange, symbol, canonical payload
+
+
+class UnifiedFeed:
+    """A broker feed spoken in unified instruments: subscribe by (exchange, symbol), hear canonical payloads.
+
+    A plugin's `stream(account, on_quote)` builds one from its own feed and three functions of its
+    broker: `resolve` (unified instruments -> the feed's keys), `key_of` (a tick -> its key) and
+    `payload_of` (a tick and its instrument -> the canonical payload of `streaming.payloads`). The
+    gateway's WebSocket feed runs it when a live broker session is there to stream from.
+    """
+
+    def __init__(
+        self,
+        feed: ReconnectingFeed,
+        on_quote: QuoteHandler,
+        *,
+        resolve: Callable[[list[Any]], Awaitable[dict[Hashable, Any]]],
+        key_of: Callable[[Any], Hashable],
+        payload_of: Callable[[Any, Any], dict[str, Any]],
+        modes: dict[str, str],
+    ) -> None:
+        self.feed = feed
+        self._on_quote = on_quote
+        self._resolve = resolve
+        self._key_of = key_of
+        self._payload_of = payload_of
+        self._modes = modes
+        self._instruments: dict[Hashable, Any] = {}
+        feed.on_ticks = self._hear
+
+    @property
+    def connections(self) -> int:
+        return self.feed.connections
+
+    async def subscribe(self, instruments: list[Any], mode: str = "quote") -> list[Any]:
+        """Subscribe unified instruments; answer those the broker has no feed key for."""
+        if mode not in STREAM_MODES:
+            raise ValueError(f"mode must be one of {', '.join(STREAM_MODES)}, not {mode!r}")
+        keys = await self._resolve(instruments)
+        self._instruments.update(keys)
+        if keys:
+            await self.feed.subscribe(list(keys), self._modes[mode])
+        found = set(map(id, keys.values()))
+        return [instrument for instrument in instruments if id(instrument) not in found]
+
+    async def run(self) -> None:
+        await self.feed.run()
+
+    def stop(self) -> None:
+        self.feed.stop()
+
+    def _hear(self, ticks: list[Any]) -> None:
+        for tick in ticks:
+            instrument = self._instruments.get(self._key_of(tick))
+            if instrument is not None:
+                self._on_quote(instrument.exchange, instrument.symbol, self._payload_of(tick, instrument))

@@ -11,16 +11,19 @@ from __future__ import annotations
 import itertools
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy.pool import StaticPool
 from sqlmodel import SQLModel, create_engine
 
 import storage.sandbox_tables  # noqa: F401  (registers the sandbox engine's tables)
 from sandbox.engine import SandboxConfig, SandboxEngine
-from sandbox.market import Instrument, InstrumentType, OfflineMarket
+from sandbox.market import IST, Instrument, InstrumentType, OfflineMarket
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +107,16 @@ def is_index(instrument: Instrument) -> bool:
     return instrument.instrument_type is InstrumentType.INDEX
 
 
+def as_float(value: Decimal | float | None) -> float:
+    """An amount the sandbox holds (Decimal, float or None) as the number a JSON answer carries; None is 0."""
+    return float(value or 0)
+
+
+def ist_text(moment: datetime, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+    """`moment` in Indian time, written with `fmt` (by default `2024-12-01 09:15:00`)."""
+    return moment.astimezone(IST).strftime(fmt)
+
+
 class FeedSession:
     """One feed connection's subscriptions; `close()` plays a dropped connection."""
 
@@ -117,6 +130,9 @@ class FeedSession:
     def check_open(self, broker: str) -> None:
         if self.is_closed:
             raise ConnectionResetError(f"the {broker} feed connection was closed")
+
+
+Session = TypeVar("Session", bound=FeedSession)
 
 
 class SimulatedBroker:
@@ -188,3 +204,13 @@ class SimulatedBroker:
         """The reason to refuse this order with, once, else None."""
         reason, self._refusal = self._refusal, None
         return reason
+
+    @asynccontextmanager
+    async def feed_session(self, session: Session) -> AsyncIterator[Session]:
+        """`session` counted among the open feeds while the caller uses it; closed and forgotten after."""
+        self.feeds.add(session)
+        try:
+            yield session
+        finally:
+            session.close()
+            self.feeds.discard(session)

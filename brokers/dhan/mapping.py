@@ -13,29 +13,37 @@ import re
 from collections.abc import Mapping
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any, Protocol
 
+from brokers.common import mapping as common
+from brokers.common.mapping import (
+    HeldShares,
+    depth_from_quote,
+    holdings_book,
+    invert,
+    order_book,
+    percent,
+    price,
+    total,
+)
 from generated.api import (
     Candle,
     DepthLevel,
     Funds,
-    Holding,
     HoldingsBook,
-    HoldingsStatistics,
     MarginPosition,
     MarginResult,
     MarketDepth,
     ModifyOrderRequest,
     Order,
     OrderBook,
-    OrderStatistics,
     PlaceOrderRequest,
     Position,
     Quote,
     Trade,
 )
 from generated.api import InstrumentRecord as Instrument
-from generated.errors import BrokerBadResponse
 
 BROKER = "dhan"
 
@@ -64,12 +72,12 @@ SEGMENT_CODES = {
     "BSE_CURRENCY": 7,
     "BSE_FNO": 8,
 }
-SEGMENT_OF_CODE = {code: segment for segment, code in SEGMENT_CODES.items()}
+SEGMENT_OF_CODE = invert(SEGMENT_CODES)
 
 # https://dhanhq.co/docs/v2/annexure/#product-type. MTF (margin trade funding) is delivery bought on
 # credit, CO and BO are intraday brackets: read as CNC and MIS, never sent.
 PRODUCT_TO_UPSTREAM = {"CNC": "CNC", "MIS": "INTRADAY", "NRML": "MARGIN"}
-PRODUCT_FROM_UPSTREAM = {upstream: unified for unified, upstream in PRODUCT_TO_UPSTREAM.items()} | {
+PRODUCT_FROM_UPSTREAM = invert(PRODUCT_TO_UPSTREAM) | {
     "MTF": "CNC",
     "CO": "MIS",
     "BO": "MIS",
@@ -77,10 +85,10 @@ PRODUCT_FROM_UPSTREAM = {upstream: unified for unified, upstream in PRODUCT_TO_U
 
 # https://dhanhq.co/docs/v2/annexure/#order-type
 PRICE_TYPE_TO_UPSTREAM = {"MARKET": "MARKET", "LIMIT": "LIMIT", "SL": "STOP_LOSS", "SL-M": "STOP_LOSS_MARKET"}
-PRICE_TYPE_FROM_UPSTREAM = {upstream: unified for unified, upstream in PRICE_TYPE_TO_UPSTREAM.items()}
+PRICE_TYPE_FROM_UPSTREAM = invert(PRICE_TYPE_TO_UPSTREAM)
 
 ACTION_TO_UPSTREAM = {"BUY": "BUY", "SELL": "SELL"}
-ACTION_FROM_UPSTREAM = {upstream: unified for unified, upstream in ACTION_TO_UPSTREAM.items()}
+ACTION_FROM_UPSTREAM = invert(ACTION_TO_UPSTREAM)
 
 # https://dhanhq.co/docs/v2/annexure/#order-status. TRANSIT has not reached the exchange yet and
 # PART_TRADED can still fill, so both are open; EXPIRED ended unfilled at the day's close. CLOSED and
@@ -106,7 +114,7 @@ STATUS_BY_STATUS_AND_TYPE = {
 # https://dhanhq.co/docs/v2/historical-data/: intraday intervals 1, 5, 15, 25 and 60 minutes (25 has no
 # unified name), and daily candles from a separate endpoint.
 INTERVAL_TO_UPSTREAM = {"1m": "1", "5m": "5", "15m": "15", "1h": "60", "D": "D"}
-INTERVAL_FROM_UPSTREAM = {upstream: unified for unified, upstream in INTERVAL_TO_UPSTREAM.items()}
+INTERVAL_FROM_UPSTREAM = invert(INTERVAL_TO_UPSTREAM)
 DAILY = "D"
 INTERVAL_GROUPS = {
     "seconds": [],
@@ -127,19 +135,7 @@ class SymbolLookup(Protocol):
     def by_token(self, token: int | str, brexchange: str | None = None) -> Instrument | None: ...
 
 
-def strict(table: Mapping[str, str], value: Any, what: str) -> str:
-    """Look `value` up in a table that drives state; an unknown value is the broker's mistake, not ours."""
-    try:
-        return table[value]
-    except (KeyError, TypeError):
-        raise BrokerBadResponse(
-            f"unknown {what} from {BROKER}: {value!r} was not in the {what} table", broker=BROKER
-        ) from None
-
-
-def price(value: Any) -> float:
-    """A price as the unified models carry it, read through Decimal so 109.35 stays 109.35."""
-    return float(Decimal(str(value or 0)))
+strict = partial(common.strict, broker=BROKER)
 
 
 def _unified_names(book: SymbolLookup, row: Mapping[str, Any]) -> tuple[str, str]:
@@ -275,19 +271,7 @@ def order_from_upstream(row: Mapping[str, Any], book: SymbolLookup) -> Order:
 
 
 def order_book_from_upstream(rows: list[Mapping[str, Any]], book: SymbolLookup) -> OrderBook:
-    orders = [order_from_upstream(row, book) for row in rows]
-    statuses = [order.order_status for order in orders]
-    return OrderBook(
-        orders=orders,
-        statistics=OrderStatistics(
-            total_buy_orders=sum(order.action == "BUY" for order in orders),
-            total_sell_orders=sum(order.action == "SELL" for order in orders),
-            total_completed_orders=statuses.count("complete"),
-            total_open_orders=statuses.count("open"),
-            total_rejected_orders=statuses.count("rejected"),
-            total_trigger_pending_orders=statuses.count("trigger pending"),
-        ),
-    )
+    return order_book([order_from_upstream(row, book) for row in rows])
 
 
 # GET /v2/trades (https://dhanhq.co/docs/v2/orders/#trade-book), one row trimmed:
@@ -336,7 +320,7 @@ def position_from_upstream(row: Mapping[str, Any], book: SymbolLookup) -> Positi
         average_price=float(average),
         ltp=float(round(ltp, 2)),
         pnl=float(unrealised + realised),
-        pnlpercent=float(round(unrealised * 100 / invested, 2)) if invested else 0.0,
+        pnlpercent=percent(unrealised, invested),
         unrealized_pnl=float(unrealised),
         today_realized_pnl=float(realised),
         total_pnl_today=float(unrealised + realised),
@@ -348,8 +332,7 @@ def position_from_upstream(row: Mapping[str, Any], book: SymbolLookup) -> Positi
 #  "dpQty": 1000, "t1Qty": 0, "availableQty": 1000, "collateralQty": 0, "avgCostPrice": 2655.0,
 #  "lastTradedPrice": 2702.3}
 def holdings_from_upstream(rows: list[Mapping[str, Any]], book: SymbolLookup) -> HoldingsBook:
-    holdings = []
-    total_value = total_cost = Decimal(0)
+    held = []
     for row in rows:
         # `exchange` is ALL: a share is held once, whichever exchange bought it; the NSE listing names it.
         found = book.by_token(str(row.get("securityId")), "NSE_EQ") or book.by_token(
@@ -359,31 +342,8 @@ def holdings_from_upstream(rows: list[Mapping[str, Any]], book: SymbolLookup) ->
         quantity = int(row.get("totalQty") or 0)
         average = Decimal(str(row.get("avgCostPrice") or 0))
         last = Decimal(str(row.get("lastTradedPrice") or 0)) or average
-        cost, value = average * quantity, last * quantity
-        total_cost += cost
-        total_value += value
-        holdings.append(
-            Holding(
-                symbol=symbol,
-                exchange=exchange,
-                product="CNC",
-                quantity=quantity,
-                average_price=float(average),
-                ltp=float(last),
-                current_value=float(value),
-                pnl=float(value - cost),
-                pnlpercent=float(round((value - cost) * 100 / cost, 2)) if cost else 0.0,
-            )
-        )
-    return HoldingsBook(
-        holdings=holdings,
-        statistics=HoldingsStatistics(
-            totalholdingvalue=float(total_value),
-            totalinvvalue=float(total_cost),
-            totalprofitandloss=float(total_value - total_cost),
-            totalpnlpercentage=float(round((total_value - total_cost) * 100 / total_cost, 2)) if total_cost else 0.0,
-        ),
-    )
+        held.append(HeldShares(symbol, exchange, "CNC", quantity, average, last))
+    return holdings_book(held)
 
 
 # GET /v2/fundlimit (https://dhanhq.co/docs/v2/funds/#fund-limit), trimmed; `availabelBalance` is Dhan's spelling:
@@ -404,13 +364,10 @@ def funds_from_upstream(data: Mapping[str, Any]) -> Funds:
 # {"totalMargin": 2800.0, "spanMargin": 1200.0, "exposureMargin": 1003.0, "availableBalance": 10500.0,
 #  "variableMargin": 1000.0, "insufficientBalance": 0.0, "brokerage": 20.0, "leverage": "4.00"}
 def margin_from_upstream(rows: list[Mapping[str, Any]]) -> MarginResult:
-    def total(field: str) -> float:
-        return float(sum((Decimal(str(row.get(field) or 0)) for row in rows), Decimal(0)))
-
     return MarginResult(
-        total_margin_required=total("totalMargin"),
-        span_margin=total("spanMargin"),
-        exposure_margin=total("exposureMargin"),
+        total_margin_required=total(rows, "totalMargin"),
+        span_margin=total(rows, "spanMargin"),
+        exposure_margin=total(rows, "exposureMargin"),
     )
 
 
@@ -441,18 +398,12 @@ def quote_from_upstream(row: Mapping[str, Any]) -> Quote:
 
 
 def depth_from_upstream(row: Mapping[str, Any]) -> MarketDepth:
-    ohlc, depth = row.get("ohlc") or {}, row.get("depth") or {}
-    return MarketDepth(
+    depth = row.get("depth") or {}
+    return depth_from_quote(
+        quote_from_upstream(row),
         bids=_levels(depth.get("buy")),
         asks=_levels(depth.get("sell")),
-        ltp=price(row.get("last_price")),
         ltq=int(row.get("last_quantity") or 0),
-        open=price(ohlc.get("open")),
-        high=price(ohlc.get("high")),
-        low=price(ohlc.get("low")),
-        prev_close=price(ohlc.get("close")),
-        volume=int(row.get("volume") or 0),
-        oi=int(row.get("oi") or 0),
         totalbuyqty=int(row.get("buy_quantity") or 0),
         totalsellqty=int(row.get("sell_quantity") or 0),
     )

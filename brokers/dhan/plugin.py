@@ -9,10 +9,11 @@ from pathlib import Path
 import httpx
 import yaml
 
-from brokers.common.feed import Connector, TickHandler, websocket_connector
+from brokers.common.feed import Connector, QuoteHandler, TickHandler, UnifiedFeed, websocket_connector
+from brokers.common.mapping import check_history, order_detail
 from brokers.dhan import auth, mapping
 from brokers.dhan.client import API_URL, MASTER_URL, DhanClient
-from brokers.dhan.streaming import FEED_URL, DhanFeed, feed_url
+from brokers.dhan.streaming import FEED_URL, STREAM_MODES, DhanFeed, feed_url, key_of, payload_of
 from brokers.dhan.symbols import DhanSymbolBook, parse_master
 from generated.api import (
     Candle,
@@ -49,7 +50,7 @@ from generated.contract import (
     RateLimit,
     SessionGrant,
 )
-from generated.errors import NotSupported, SymbolNotFound, ValidationFailed
+from generated.errors import NotSupported, SymbolNotFound
 
 MANIFEST = Manifest.model_validate(yaml.safe_load((Path(__file__).parent / "manifest.yaml").read_text()))
 
@@ -119,7 +120,7 @@ class DhanPlugin:
     async def order_status(self, account: Account, request: OrderRef) -> OrderDetail:
         row = await self.client.order(account.token, request.orderid)
         order = mapping.order_from_upstream(row, await self._symbols())
-        return OrderDetail.model_validate(order.model_dump() | {"price_type": order.pricetype})
+        return order_detail(order)
 
     async def order_book(self, account: Account) -> OrderBook:
         rows = await self.client.orders(account.token)
@@ -185,12 +186,8 @@ class DhanPlugin:
         return results
 
     async def history(self, account: Account, request: HistoryRequest) -> list[Candle]:
-        interval = mapping.INTERVAL_TO_UPSTREAM.get(request.interval)
-        if interval is None:
-            offered = ", ".join(mapping.INTERVAL_TO_UPSTREAM)
-            raise NotSupported(f"dhan has no {request.interval} candles; it offers {offered}", field="interval")
-        if request.start_date > request.end_date:
-            raise ValidationFailed("start_date is after end_date", field="start_date")
+        check_history(request, mapping.INTERVAL_TO_UPSTREAM, "dhan")
+        interval = mapping.INTERVAL_TO_UPSTREAM[request.interval]
         instrument = await self._instrument(request.exchange, request.symbol)
         book = await self._symbols()
         body = mapping.chart_request(
@@ -216,12 +213,27 @@ class DhanPlugin:
     ) -> DhanFeed:
         """A live feed subscribed to `instruments`; the caller runs `feed.run()` and ends it with `stop()`."""
         rows = [await self._instrument(item.exchange, item.symbol) for item in instruments]
-        client_id, access_token = auth.split_session_token(account.token or "")
-        feed = DhanFeed(
-            feed_url(client_id, access_token, self._feed_base), on_ticks, connect=connect or websocket_connector()
-        )
+        feed = self._feed(account, on_ticks, connect)
         await feed.subscribe([(row.brexchange, int(row.token)) for row in rows], mode)
         return feed
+
+    async def stream(
+        self, account: Account, on_quote: QuoteHandler, *, connect: Connector | None = None
+    ) -> UnifiedFeed:
+        """The feed in unified instruments and canonical payloads, as the gateway's WebSocket runs it."""
+
+        async def resolve(instruments: list[InstrumentRef]) -> dict[tuple[str, int], InstrumentRef]:
+            book = await self._symbols()
+            rows = [(item, book.to_upstream(item.exchange, item.symbol)) for item in instruments]
+            return {(row.brexchange, int(row.token)): item for item, row in rows if row is not None}
+
+        feed = self._feed(account, lambda ticks: None, connect)
+        return UnifiedFeed(feed, on_quote, resolve=resolve, key_of=key_of, payload_of=payload_of, modes=STREAM_MODES)
+
+    def _feed(self, account: Account, on_ticks: TickHandler, connect: Connector | None) -> DhanFeed:
+        client_id, access_token = auth.split_session_token(account.token or "")
+        url = feed_url(client_id, access_token, self._feed_base)
+        return DhanFeed(url, on_ticks, connect=connect or websocket_connector())
 
     # Dhan's Forever Orders are its GTT, but not wired yet: the manifest leaves `gtt` out.
 

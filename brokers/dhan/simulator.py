@@ -30,7 +30,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from brokers.common.simulator import FeedSession, InstrumentNames, SimRow, SimulatedBroker, is_index
+from brokers.common.simulator import FeedSession, InstrumentNames, SimRow, SimulatedBroker, as_float, is_index, ist_text
 from brokers.dhan import auth
 from brokers.dhan.mapping import (
     PRICE_TYPE_FROM_UPSTREAM,
@@ -151,14 +151,6 @@ def rate_class(method: str, path: str) -> str:
     return "other"
 
 
-def _money(value: Decimal | float | None) -> float:
-    return float(value or 0)
-
-
-def _ist(moment: datetime) -> str:
-    return moment.astimezone(IST).strftime("%Y-%m-%d %H:%M:%S")
-
-
 class DhanSimulator(SimulatedBroker):
     """DhanHQ v2 for one simulated account (engine user 1) on its own in-memory sandbox exchange."""
 
@@ -228,13 +220,8 @@ class DhanSimulator(SimulatedBroker):
             query = {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
             if query.get("clientId") != self.client_id or not self.is_valid_token(query.get("token")):
                 raise ConnectionRefusedError("dhan feed refused the token or clientId (HTTP 401)")
-            session = DhanFeedSession(self)
-            self.feeds.add(session)
-            try:
+            async with self.feed_session(DhanFeedSession(self)) as session:
                 yield session
-            finally:
-                session.close()
-                self.feeds.discard(session)
 
         return connect
 
@@ -245,22 +232,20 @@ class DhanSimulator(SimulatedBroker):
             await websocket.close(code=1008)
             return
         await websocket.accept()
-        session = DhanFeedSession(self)
-        self.feeds.add(session)
+        async with self.feed_session(DhanFeedSession(self)) as session:
 
-        async def read() -> None:
-            while True:
-                await session.send(await websocket.receive_text())
+            async def read() -> None:
+                while True:
+                    await session.send(await websocket.receive_text())
 
-        reader = asyncio.ensure_future(read())
-        try:
-            while not reader.done():
-                await websocket.send_bytes(await session.recv())
-        except (ConnectionError, WebSocketDisconnect):
-            pass
-        finally:
-            reader.cancel()
-            self.feeds.discard(session)
+            reader = asyncio.ensure_future(read())
+            try:
+                while not reader.done():
+                    await websocket.send_bytes(await session.recv())
+            except (ConnectionError, WebSocketDisconnect):
+                pass
+            finally:
+                reader.cancel()
 
     # Plumbing
 
@@ -440,17 +425,17 @@ class DhanSimulator(SimulatedBroker):
             "securityId": str(row.token),
             "quantity": order.quantity,
             "disclosedQuantity": 0,
-            "price": _money(order.price),
-            "triggerPrice": _money(order.trigger_price),
+            "price": as_float(order.price),
+            "triggerPrice": as_float(order.trigger_price),
             "afterMarketOrder": False,
             "legName": "",
-            "createTime": _ist(order.created_at),
-            "updateTime": _ist(order.updated_at),
-            "exchangeTime": _ist(order.updated_at),
+            "createTime": ist_text(order.created_at),
+            "updateTime": ist_text(order.updated_at),
+            "exchangeTime": ist_text(order.updated_at),
             "omsErrorCode": "" if not order.rejection_reason else "RMS",
             "omsErrorDescription": order.rejection_reason or "",
             "remainingQuantity": order.quantity - order.filled_quantity if is_live else 0,
-            "averageTradedPrice": _money(order.average_price),
+            "averageTradedPrice": as_float(order.average_price),
             "filledQty": order.filled_quantity,
         }
 
@@ -481,10 +466,10 @@ class DhanSimulator(SimulatedBroker):
                     "tradingSymbol": trading_symbol(row.instrument),
                     "securityId": str(row.token),
                     "tradedQuantity": trade.quantity,
-                    "tradedPrice": _money(trade.price),
-                    "createTime": _ist(trade.created_at),
-                    "updateTime": _ist(trade.created_at),
-                    "exchangeTime": _ist(trade.created_at),
+                    "tradedPrice": as_float(trade.price),
+                    "createTime": ist_text(trade.created_at),
+                    "updateTime": ist_text(trade.created_at),
+                    "exchangeTime": ist_text(trade.created_at),
                 }
             )
         return JSONResponse(rows)
@@ -495,7 +480,7 @@ class DhanSimulator(SimulatedBroker):
         rows = []
         for position in await self.engine.positions(self.user_id):
             row = self.names.unified(position.exchange, position.symbol)
-            quantity, average = position.quantity, _money(position.average_price)
+            quantity, average = position.quantity, as_float(position.average_price)
             rows.append(
                 {
                     "dhanClientId": self.client_id,
@@ -510,8 +495,8 @@ class DhanSimulator(SimulatedBroker):
                     "sellAvg": average if quantity < 0 else 0.0,
                     "sellQty": max(-quantity, 0),
                     "netQty": quantity,
-                    "realizedProfit": _money(position.realized_pnl),
-                    "unrealizedProfit": _money(position.unrealized_pnl),
+                    "realizedProfit": as_float(position.realized_pnl),
+                    "unrealizedProfit": as_float(position.unrealized_pnl),
                     "rbiReferenceRate": 1.0,
                     "multiplier": 1,
                     "crossCurrency": False,
@@ -534,8 +519,8 @@ class DhanSimulator(SimulatedBroker):
                     "t1Qty": 0,
                     "availableQty": holding.quantity,
                     "collateralQty": 0,
-                    "avgCostPrice": _money(holding.average_price),
-                    "lastTradedPrice": _money(holding.ltp),
+                    "avgCostPrice": as_float(holding.average_price),
+                    "lastTradedPrice": as_float(holding.ltp),
                 }
             )
         if not rows:
@@ -547,13 +532,13 @@ class DhanSimulator(SimulatedBroker):
         return JSONResponse(
             {
                 "dhanClientId": self.client_id,
-                "availabelBalance": _money(funds.available_cash),
-                "sodLimit": _money(funds.available_cash + funds.used_margin),
+                "availabelBalance": as_float(funds.available_cash),
+                "sodLimit": as_float(funds.available_cash + funds.used_margin),
                 "collateralAmount": 0.0,
                 "receiveableAmount": 0.0,
-                "utilizedAmount": _money(funds.used_margin),
+                "utilizedAmount": as_float(funds.used_margin),
                 "blockedPayoutAmount": 0.0,
-                "withdrawableBalance": _money(funds.available_cash),
+                "withdrawableBalance": as_float(funds.available_cash),
             }
         )
 
@@ -576,12 +561,12 @@ class DhanSimulator(SimulatedBroker):
         funds = await self.engine.funds(self.user_id)
         return JSONResponse(
             {
-                "totalMargin": _money(total),
+                "totalMargin": as_float(total),
                 "spanMargin": 0.0,
-                "exposureMargin": _money(total),
-                "availableBalance": _money(funds.available_cash),
+                "exposureMargin": as_float(total),
+                "availableBalance": as_float(funds.available_cash),
                 "variableMargin": 0.0,
-                "insufficientBalance": _money(max(Decimal(0), total - funds.available_cash)),
+                "insufficientBalance": as_float(max(Decimal(0), total - funds.available_cash)),
                 "brokerage": 0.0,
                 "leverage": "1.00",
             }

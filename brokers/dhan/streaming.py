@@ -31,6 +31,7 @@ import struct
 from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from brokers.common.feed import Connection, Connector, ReconnectingFeed, TickHandler, websocket_connector
@@ -38,6 +39,7 @@ from brokers.dhan.mapping import SEGMENT_OF_CODE
 
 FEED_URL = "wss://api-feed.dhan.co"
 REQUEST_CODES = {"ltp": 15, "quote": 17, "full": 21}
+STREAM_MODES = {"ltp": "ltp", "quote": "quote", "depth": "full"}  # the gateway's modes -> the feed's
 UNSUBSCRIBE_CODES = {"ltp": 16, "quote": 18, "full": 22}
 MAX_INSTRUMENTS_PER_MESSAGE = 100
 
@@ -186,6 +188,48 @@ def feed_url(client_id: str, access_token: str, base: str = FEED_URL) -> str:
     return f"{base}?{urlencode({'version': '2', 'token': access_token, 'clientId': client_id, 'authType': '2'})}"
 
 
+def key_of(tick: Tick) -> tuple[str, int]:
+    """A tick's feed key, as `DhanFeed.subscribe` takes it: (exchange segment, security id)."""
+    return tick.exchange_segment, tick.security_id
+
+
+def _levels(entries: tuple[DepthEntry, ...]) -> list[dict[str, Any]]:
+    return [{"price": entry.price, "quantity": entry.quantity, "orders": entry.orders} for entry in entries]
+
+
+def payload_of(tick: Tick, instrument: Any) -> dict[str, Any]:
+    """The canonical payload (streaming/payloads.py) of one tick, in `instrument`'s unified names.
+
+    A ticker carries the price, its time and (once the feed has said it) the previous close; a quote adds
+    the day's figures; a full packet adds open interest and five levels of depth. What a packet lacks is
+    left out.
+    """
+    payload: dict[str, Any] = {"symbol": instrument.symbol, "exchange": instrument.exchange, "ltp": tick.last_price}
+    if tick.last_trade_time is not None:
+        payload["ltt"] = payload["timestamp"] = int(tick.last_trade_time.timestamp() * 1000)
+    if tick.close:
+        change = tick.last_price - tick.close
+        payload |= {
+            "close": tick.close,
+            "change": round(change, 2),
+            "change_percent": round(change * 100 / tick.close, 2),
+        }
+    if tick.mode in ("quote", "full"):
+        payload |= {
+            "volume": tick.volume, "last_quantity": tick.last_quantity, "average_price": tick.average_price,
+            "total_buy_quantity": tick.buy_quantity, "total_sell_quantity": tick.sell_quantity,
+            "open": tick.open, "high": tick.high, "low": tick.low,
+        }  # fmt: skip
+    if tick.mode == "full":
+        payload["oi"] = tick.oi
+        payload["depth"] = {"buy": _levels(tick.bids), "sell": _levels(tick.asks)}
+        if tick.bids:
+            payload["bid"] = tick.bids[0].price
+        if tick.asks:
+            payload["ask"] = tick.asks[0].price
+    return payload
+
+
 class DhanFeed(ReconnectingFeed):
     """Dhan's market feed: keys are (exchange segment, security id) pairs."""
 
@@ -219,4 +263,15 @@ class DhanFeed(ReconnectingFeed):
         return ticks
 
 
-__all__ = ["DhanFeed", "Tick", "decode_one", "decode_packet", "feed_url", "subscribe_messages", "websocket_connector"]
+__all__ = [
+    "STREAM_MODES",
+    "DhanFeed",
+    "Tick",
+    "decode_one",
+    "decode_packet",
+    "feed_url",
+    "key_of",
+    "payload_of",
+    "subscribe_messages",
+    "websocket_connector",
+]

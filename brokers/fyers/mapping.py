@@ -11,41 +11,40 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import partial
 from typing import Any, Protocol
 
+from brokers.common import mapping as common
+from brokers.common.mapping import HeldShares, five_levels, holdings_book, invert, order_book, percent, price
 from generated.api import (
     Candle,
     Funds,
-    Holding,
     HoldingsBook,
-    HoldingsStatistics,
     MarginRequest,
     MarginResult,
     MarketDepth,
     ModifyOrderRequest,
     Order,
     OrderBook,
-    OrderStatistics,
     PlaceOrderRequest,
     Position,
     Quote,
     Trade,
 )
 from generated.api import InstrumentRecord as Instrument
-from generated.errors import BrokerBadResponse
 
 BROKER = "fyers"
 
 # https://myapi.fyers.in/docsv3#tag/Appendix: product types, order types (1 limit, 2 market,
 # 3 stop = SL-M, 4 stop-limit = SL), sides (1 buy, -1 sell).
 PRODUCT_TO_UPSTREAM = {"CNC": "CNC", "MIS": "INTRADAY", "NRML": "MARGIN"}
-PRODUCT_FROM_UPSTREAM = {upstream: unified for unified, upstream in PRODUCT_TO_UPSTREAM.items()}
+PRODUCT_FROM_UPSTREAM = invert(PRODUCT_TO_UPSTREAM)
 
 PRICE_TYPE_TO_UPSTREAM = {"LIMIT": 1, "MARKET": 2, "SL-M": 3, "SL": 4}
-PRICE_TYPE_FROM_UPSTREAM = {upstream: unified for unified, upstream in PRICE_TYPE_TO_UPSTREAM.items()}
+PRICE_TYPE_FROM_UPSTREAM = invert(PRICE_TYPE_TO_UPSTREAM)
 
 ACTION_TO_UPSTREAM = {"BUY": 1, "SELL": -1}
-ACTION_FROM_UPSTREAM = {upstream: unified for unified, upstream in ACTION_TO_UPSTREAM.items()}
+ACTION_FROM_UPSTREAM = invert(ACTION_TO_UPSTREAM)
 
 # Order status (Appendix): 1 cancelled, 2 traded (filled), 3 for future use, 4 transit, 5 rejected,
 # 6 pending, 7 expired. Transit is on its way to the exchange and can still fill, so it is open; an
@@ -58,7 +57,7 @@ STOP_TYPES = (PRICE_TYPE_TO_UPSTREAM["SL-M"], PRICE_TYPE_TO_UPSTREAM["SL"])
 
 # Exchange and segment codes (Appendix), as answers carry them, to the master's segment names.
 SEGMENTS = {(10, 10): "NSE", (10, 11): "NFO", (10, 12): "CDS", (12, 10): "BSE", (12, 11): "BFO", (11, 20): "MCX"}
-SEGMENT_CODES = {name: codes for codes, name in SEGMENTS.items()}
+SEGMENT_CODES = invert(SEGMENTS)
 
 # Unified interval -> Fyers' history `resolution` (https://myapi.fyers.in/docsv3#tag/Data-Api/History).
 INTERVAL_TO_UPSTREAM = {
@@ -76,7 +75,7 @@ INTERVAL_TO_UPSTREAM = {
     "4h": "240",
     "D": "1D",
 }
-INTERVAL_FROM_UPSTREAM = {upstream: unified for unified, upstream in INTERVAL_TO_UPSTREAM.items()}
+INTERVAL_FROM_UPSTREAM = invert(INTERVAL_TO_UPSTREAM)
 INTERVAL_GROUPS = {
     "seconds": [],
     "minutes": ["1m", "2m", "3m", "5m", "10m", "15m", "20m", "30m"],
@@ -96,19 +95,7 @@ class SymbolLookup(Protocol):
     def from_upstream(self, brexchange: str, brsymbol: str) -> Instrument | None: ...
 
 
-def strict(table: Mapping[Any, Any], value: Any, what: str) -> Any:
-    """Look `value` up in a table that drives state; an unknown value is the broker's mistake, not ours."""
-    try:
-        return table[value]
-    except (KeyError, TypeError):
-        raise BrokerBadResponse(
-            f"unknown {what} from {BROKER}: {value!r} was not in the {what} table", broker=BROKER
-        ) from None
-
-
-def price(value: Any) -> float:
-    """A price as the unified models carry it, read through Decimal so 109.35 stays 109.35."""
-    return float(Decimal(str(value or 0)))
+strict = partial(common.strict, broker=BROKER)
 
 
 def segment_name(row: Mapping[str, Any]) -> str:
@@ -240,19 +227,7 @@ def order_from_upstream(row: Mapping[str, Any], book: SymbolLookup) -> Order:
 
 
 def order_book_from_upstream(rows: list[Mapping[str, Any]], book: SymbolLookup) -> OrderBook:
-    orders = [order_from_upstream(row, book) for row in rows]
-    statuses = [order.order_status for order in orders]
-    return OrderBook(
-        orders=orders,
-        statistics=OrderStatistics(
-            total_buy_orders=sum(order.action == "BUY" for order in orders),
-            total_sell_orders=sum(order.action == "SELL" for order in orders),
-            total_completed_orders=statuses.count("complete"),
-            total_open_orders=statuses.count("open"),
-            total_rejected_orders=statuses.count("rejected"),
-            total_trigger_pending_orders=statuses.count("trigger pending"),
-        ),
-    )
+    return order_book([order_from_upstream(row, book) for row in rows])
 
 
 # GET /api/v3/tradebook (https://myapi.fyers.in/docsv3#tag/Transaction-Info/Trades), one row trimmed:
@@ -296,7 +271,7 @@ def position_from_upstream(row: Mapping[str, Any], book: SymbolLookup) -> Positi
         average_price=average,
         ltp=price(row.get("ltp")),
         pnl=price(row.get("pl")),
-        pnlpercent=float(round(Decimal(str(unrealised)) * 100 / invested, 2)) if invested else 0.0,
+        pnlpercent=percent(Decimal(str(unrealised)), invested),
         unrealized_pnl=unrealised,
         today_realized_pnl=price(row.get("realized_profit")),
         total_pnl_today=price(row.get("pl")),
@@ -307,38 +282,14 @@ def position_from_upstream(row: Mapping[str, Any], book: SymbolLookup) -> Positi
 # {"symbol": "NSE:SBIN-EQ", "exchange": 10, "segment": 10, "holdingType": "HLD", "quantity": 5,
 #  "costPrice": 550.5, "ltp": 586.3, "marketVal": 2931.5, "pl": 179}
 def holdings_from_upstream(rows: list[Mapping[str, Any]], book: SymbolLookup) -> HoldingsBook:
-    holdings = []
-    total_value = total_cost = Decimal(0)
+    held = []
     for row in rows:
         symbol, exchange = _unified_names(book, row)
         quantity = int(row.get("quantity") or 0)
-        average = Decimal(str(row.get("costPrice") or 0))
-        last = Decimal(str(row.get("ltp") or 0))
-        cost, value = average * quantity, last * quantity
-        total_cost += cost
-        total_value += value
-        holdings.append(
-            Holding(
-                symbol=symbol,
-                exchange=exchange,
-                product="CNC",  # HLD (settled) and T1 (awaiting settlement) are both delivery
-                quantity=quantity,
-                average_price=float(average),
-                ltp=float(last),
-                current_value=float(value),
-                pnl=float(value - cost),
-                pnlpercent=float(round((value - cost) * 100 / cost, 2)) if cost else 0.0,
-            )
-        )
-    return HoldingsBook(
-        holdings=holdings,
-        statistics=HoldingsStatistics(
-            totalholdingvalue=float(total_value),
-            totalinvvalue=float(total_cost),
-            totalprofitandloss=float(total_value - total_cost),
-            totalpnlpercentage=float(round((total_value - total_cost) * 100 / total_cost, 2)) if total_cost else 0.0,
-        ),
-    )
+        average, last = Decimal(str(row.get("costPrice") or 0)), Decimal(str(row.get("ltp") or 0))
+        # HLD (settled) and T1 (awaiting settlement) are both delivery.
+        held.append(HeldShares(symbol, exchange, "CNC", quantity, average, last))
+    return holdings_book(held)
 
 
 # GET /api/v3/funds (https://myapi.fyers.in/docsv3#tag/Account-Info/Funds), `fund_limit` trimmed:
@@ -391,8 +342,9 @@ def quotes_by_symbol(entries: list[Mapping[str, Any]]) -> dict[str, Mapping[str,
 #  "l": 579.5, "c": 581.2, "ltp": 586.3, "ltq": 5, "v": 1234567, "oi": 0}}
 def depth_from_upstream(values: Mapping[str, Any]) -> MarketDepth:
     def levels(side: list[Mapping[str, Any]] | None) -> list[dict]:
-        rows = [{"price": price(level.get("price")), "quantity": int(level.get("volume") or 0)} for level in side or []]
-        return (rows + [{"price": 0.0, "quantity": 0}] * 5)[:5]
+        return five_levels(
+            [{"price": price(level.get("price")), "quantity": int(level.get("volume") or 0)} for level in side or []]
+        )
 
     return MarketDepth(
         bids=levels(values.get("bids")),

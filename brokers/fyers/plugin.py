@@ -10,11 +10,12 @@ from pathlib import Path
 import httpx
 import yaml
 
-from brokers.common.feed import Connector, TickHandler, websocket_connector
+from brokers.common.feed import Connector, QuoteHandler, TickHandler, UnifiedFeed, websocket_connector
+from brokers.common.mapping import check_history, find_order, order_detail
 from brokers.common.symbols import SymbolBook
 from brokers.fyers import auth, mapping
 from brokers.fyers.client import API_URL, MASTER_FILES, MASTER_URL, FyersClient
-from brokers.fyers.streaming import FEED_URL, FyersFeed, topic_name
+from brokers.fyers.streaming import FEED_MODES, FEED_URL, FyersFeed, tick_payload, topic_name
 from brokers.fyers.symbols import parse_master
 from generated.api import (
     Candle,
@@ -51,7 +52,7 @@ from generated.contract import (
     RateLimit,
     SessionGrant,
 )
-from generated.errors import BrokerSessionExpired, NotSupported, OrderNotFound, SymbolNotFound, ValidationFailed
+from generated.errors import BrokerSessionExpired, NotSupported, SymbolNotFound
 
 BROKER = "fyers"
 MANIFEST = Manifest.model_validate(yaml.safe_load((Path(__file__).parent / "manifest.yaml").read_text()))
@@ -114,11 +115,7 @@ class FyersPlugin:
         return PlacedOrder(orderid=str(body.get("id") or request.orderid), message="Order cancelled successfully")
 
     async def order_status(self, account: Account, request: OrderRef) -> OrderDetail:
-        book = await self.order_book(account)
-        found = next((order for order in book.orders if order.orderid == request.orderid), None)
-        if found is None:
-            raise OrderNotFound(f"Order {request.orderid} not found", order_id=request.orderid, broker=BROKER)
-        return OrderDetail.model_validate(found.model_dump() | {"price_type": found.pricetype})
+        return order_detail(find_order(await self.order_book(account), request.orderid, broker=BROKER))
 
     async def order_book(self, account: Account) -> OrderBook:
         rows = await self.client.orders(account.token)
@@ -181,13 +178,7 @@ class FyersPlugin:
         return mapping.depth_from_upstream(data[instrument.brsymbol])
 
     async def history(self, account: Account, request: HistoryRequest) -> list[Candle]:
-        if request.interval not in mapping.INTERVAL_TO_UPSTREAM:
-            offered = ", ".join(mapping.INTERVAL_TO_UPSTREAM)
-            raise NotSupported(
-                f"fyers has no {request.interval} candles; it offers {offered}", field="interval", broker=BROKER
-            )
-        if request.start_date > request.end_date:
-            raise ValidationFailed("start_date is after end_date", field="start_date", broker=BROKER)
+        check_history(request, mapping.INTERVAL_TO_UPSTREAM, BROKER, broker=BROKER)
         instrument = await self._instrument(request.exchange, request.symbol)
         params = mapping.history_params(
             instrument.brsymbol, request.interval, str(request.start_date), str(request.end_date)
@@ -215,6 +206,31 @@ class FyersPlugin:
                 f"the fyers feed has modes {', '.join(FyersFeed.modes)}, not {mode!r}", field="mode", broker=BROKER
             )
         rows = [await self._instrument(item.exchange, item.symbol) for item in instruments]
+        feed = self._feed(account, on_ticks, connect)
+        await feed.subscribe([topic_name(row.token, row.instrumenttype == "INDEX") for row in rows], mode)
+        return feed
+
+    async def stream(
+        self, account: Account, on_quote: QuoteHandler, *, connect: Connector | None = None
+    ) -> UnifiedFeed:
+        """The data socket in unified terms: subscribe (exchange, symbol), hear canonical payloads."""
+
+        async def resolve(instruments: list) -> dict[str, object]:
+            book, keys = await self._symbols(), {}
+            for item in instruments:
+                row = book.to_upstream(item.exchange, item.symbol)
+                try:
+                    keys[topic_name(row.token, row.instrumenttype == "INDEX")] = item
+                except (AttributeError, ValueError):  # not in the master, or in a segment the socket does not serve
+                    continue
+            return keys
+
+        feed = self._feed(account, lambda ticks: None, connect)
+        return UnifiedFeed(
+            feed, on_quote, resolve=resolve, key_of=lambda tick: tick.topic, payload_of=tick_payload, modes=FEED_MODES
+        )
+
+    def _feed(self, account: Account, on_ticks: TickHandler, connect: Connector | None) -> FyersFeed:
         _, access_token = auth.split_session_token(account.token)
         hsm_key = auth.token_claims(access_token).get("hsm_key")
         if not hsm_key:
@@ -222,9 +238,7 @@ class FyersPlugin:
                 "the fyers access token carries no hsm_key; log in to the broker again", broker=BROKER
             )
         headers = {"Authorization": account.token or ""}
-        feed = FyersFeed(self._feed_url, on_ticks, connect=connect or websocket_connector(headers), hsm_key=hsm_key)
-        await feed.subscribe([topic_name(row.token, row.instrumenttype == "INDEX") for row in rows], mode)
-        return feed
+        return FyersFeed(self._feed_url, on_ticks, connect=connect or websocket_connector(headers), hsm_key=hsm_key)
 
     # GTT: Fyers offers GTT orders, but this plugin does not wire them yet; the manifest leaves `gtt` out.
 

@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from brokers.common.simulator import FeedSession, InstrumentNames, SimRow, SimulatedBroker
+from brokers.common.simulator import FeedSession, InstrumentNames, SimRow, SimulatedBroker, as_float
 from brokers.fyers import auth
 from brokers.fyers.mapping import (
     INTERVAL_FROM_UPSTREAM,
@@ -140,10 +140,6 @@ def _ok(**fields: Any) -> JSONResponse:
     return JSONResponse({"s": "ok", "code": 200, "message": ""} | fields)
 
 
-def _float(value: Decimal | float | None) -> float:
-    return float(value or 0)
-
-
 def _stamp(moment: datetime) -> str:
     return moment.astimezone(IST).strftime("%d-%b-%Y %H:%M:%S")
 
@@ -233,12 +229,8 @@ class FyersSimulator(SimulatedBroker):
         @asynccontextmanager
         async def connect(url: str) -> AsyncIterator[FyersSocket]:
             socket = FyersSocket(self)
-            self.feeds.add(socket.session)
-            try:
+            async with self.feed_session(socket.session):
                 yield socket
-            finally:
-                socket.session.close()
-                self.feeds.discard(socket.session)
 
         return connect
 
@@ -410,9 +402,9 @@ class FyersSimulator(SimulatedBroker):
             "qty": order.quantity,
             "filledQty": order.filled_quantity,
             "remainingQuantity": order.quantity - order.filled_quantity if is_live else 0,
-            "limitPrice": _float(order.price),
-            "stopPrice": _float(order.trigger_price),
-            "tradedPrice": _float(order.average_price),
+            "limitPrice": as_float(order.price),
+            "stopPrice": as_float(order.trigger_price),
+            "tradedPrice": as_float(order.average_price),
             "type": PRICE_TYPE_TO_UPSTREAM[order.price_type],
             "side": 1 if order.action == "BUY" else -1,
             "productType": PRODUCT_TO_UPSTREAM[order.product],
@@ -441,8 +433,8 @@ class FyersSimulator(SimulatedBroker):
                     "side": 1 if trade.action == "BUY" else -1,
                     "productType": PRODUCT_TO_UPSTREAM[trade.product],
                     "tradedQty": trade.quantity,
-                    "tradePrice": _float(trade.price),
-                    "tradeValue": _float(trade.price * trade.quantity),
+                    "tradePrice": as_float(trade.price),
+                    "tradeValue": as_float(trade.price * trade.quantity),
                     "orderDateTime": _stamp(trade.created_at),
                 }
             )
@@ -463,12 +455,12 @@ class FyersSimulator(SimulatedBroker):
                     "side": 1 if position.quantity > 0 else -1 if position.quantity < 0 else 0,
                     "netQty": position.quantity,
                     "qty": abs(position.quantity),
-                    "netAvg": _float(position.average_price),
-                    "avgPrice": _float(position.average_price),
-                    "ltp": _float(position.ltp),
-                    "pl": _float(position.unrealized_pnl + position.realized_pnl),
-                    "realized_profit": _float(position.realized_pnl),
-                    "unrealized_profit": _float(position.unrealized_pnl),
+                    "netAvg": as_float(position.average_price),
+                    "avgPrice": as_float(position.average_price),
+                    "ltp": as_float(position.ltp),
+                    "pl": as_float(position.unrealized_pnl + position.realized_pnl),
+                    "realized_profit": as_float(position.realized_pnl),
+                    "unrealized_profit": as_float(position.unrealized_pnl),
                 }
             )
         return _ok(netPositions=rows, overall={"count_total": len(rows)})
@@ -485,10 +477,10 @@ class FyersSimulator(SimulatedBroker):
                     "holdingType": "HLD",
                     "quantity": holding.quantity,
                     "remainingQuantity": holding.quantity,
-                    "costPrice": _float(holding.average_price),
-                    "ltp": _float(last),
-                    "marketVal": _float(last * holding.quantity),
-                    "pl": _float(last * holding.quantity - holding.cost),
+                    "costPrice": as_float(holding.average_price),
+                    "ltp": as_float(last),
+                    "marketVal": as_float(last * holding.quantity),
+                    "pl": as_float(last * holding.quantity - holding.cost),
                     "qty_t1": 0,
                     "fyToken": fytoken(row),
                 }
@@ -506,7 +498,7 @@ class FyersSimulator(SimulatedBroker):
         ]  # fmt: skip
         # The sandbox keeps one ledger, so every commodity amount is zero.
         return _ok(
-            fund_limit=[{"id": i, "title": t, "equityAmount": _float(a), "commodityAmount": 0.0} for i, t, a in lines]
+            fund_limit=[{"id": i, "title": t, "equityAmount": as_float(a), "commodityAmount": 0.0} for i, t, a in lines]
         )
 
     async def _margin(self, request: Request) -> Response:
@@ -523,9 +515,9 @@ class FyersSimulator(SimulatedBroker):
             )  # fmt: skip
         funds = await self.engine.funds(self.user_id)
         data = {
-            "margin_avail": _float(funds.available_cash),
-            "margin_total": _float(total),
-            "margin_new_order": _float(total),
+            "margin_avail": as_float(funds.available_cash),
+            "margin_total": as_float(total),
+            "margin_new_order": as_float(total),
         }
         return _ok(data=data)
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from brokers.common.feed import Connection, Connector, ReconnectingFeed, TickHandler
 
@@ -260,6 +261,39 @@ def tick_of(topic: Topic, depth: Topic | None = None) -> Tick:
 def decode_packet(frame: bytes) -> list[Tick]:
     """The ticks of one self-contained frame (snapshots); updates need `FeedDecoder`'s memory of the connection."""
     return FeedDecoder().decode(frame)
+
+
+# The gateway's streaming modes -> the feed's own.
+FEED_MODES = {"ltp": "ltp", "quote": "quote", "depth": "full"}
+
+
+def tick_payload(tick: Tick, instrument: Any) -> dict[str, Any]:
+    """The canonical payload (`streaming.payloads`) of one tick, named as the unified `instrument`.
+
+    Index topics carry only prices and a feed time, so their quantities, bid/ask and OI are left out;
+    a tick's depth is there only when its depth topic is subscribed (mode `full`).
+    """
+    payload: dict[str, Any] = {"symbol": instrument.symbol, "exchange": instrument.exchange, "ltp": tick.last_price}
+    traded = tick.last_trade_time or tick.exchange_timestamp  # index topics have only the feed time
+    if traded is not None:
+        payload["ltt"] = int(traded.timestamp() * 1000)
+        payload["timestamp"] = int((tick.exchange_timestamp or traded).timestamp() * 1000)
+    payload.update(open=tick.open, high=tick.high, low=tick.low, close=tick.close)
+    if tick.close:
+        change = tick.last_price - tick.close
+        payload["change"], payload["change_percent"] = round(change, 4), round(change * 100 / tick.close, 4)
+    if not tick.topic.startswith("if|"):
+        payload.update(
+            volume=tick.volume, last_quantity=tick.last_quantity, average_price=tick.average_price,
+            total_buy_quantity=tick.total_buy_quantity, total_sell_quantity=tick.total_sell_quantity,
+            oi=tick.oi, bid=tick.bid, ask=tick.ask,
+        )  # fmt: skip
+    if tick.bids or tick.asks:
+        payload["depth"] = {
+            side: [{"price": level.price, "quantity": level.quantity, "orders": level.orders} for level in levels]
+            for side, levels in (("buy", tick.bids), ("sell", tick.asks))
+        }
+    return payload
 
 
 class FyersFeed(ReconnectingFeed):

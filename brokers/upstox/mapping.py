@@ -12,28 +12,38 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any, Protocol
 
+from brokers.common import mapping as common
+from brokers.common.mapping import (
+    HeldShares,
+    depth_from_quote,
+    five_levels,
+    holdings_book,
+    invert,
+    order_book,
+    percent,
+    price,
+    total,
+)
 from generated.api import (
     Candle,
     Funds,
-    Holding,
     HoldingsBook,
-    HoldingsStatistics,
     MarginRequest,
     MarginResult,
     MarketDepth,
     ModifyOrderRequest,
     Order,
     OrderBook,
-    OrderStatistics,
     PlaceOrderRequest,
     Position,
     Quote,
     Trade,
 )
 from generated.api import InstrumentRecord as Instrument
-from generated.errors import BrokerBadResponse, ValidationFailed
+from generated.errors import ValidationFailed
 
 BROKER = "upstox"
 
@@ -50,7 +60,7 @@ SEGMENT_TO_UPSTREAM = {
     "BSE_INDEX": "BSE_INDEX",
     "MCX_INDEX": "MCX_INDEX",
 }
-SEGMENT_FROM_UPSTREAM = {upstream: unified for unified, upstream in SEGMENT_TO_UPSTREAM.items()}
+SEGMENT_FROM_UPSTREAM = invert(SEGMENT_TO_UPSTREAM)
 DERIVATIVE_SEGMENTS = frozenset(segment for segment in SEGMENT_FROM_UPSTREAM if segment.endswith("_FO"))
 
 # https://upstox.com/developer/api-documentation/place-order: product `I` is intraday, `D` is
@@ -60,15 +70,13 @@ PRODUCT_TO_UPSTREAM = {
     "cash": {"MIS": "I", "CNC": "D"},
     "derivative": {"MIS": "I", "NRML": "D"},
 }
-PRODUCT_FROM_UPSTREAM = {
-    kind: {upstream: unified for unified, upstream in table.items()} for kind, table in PRODUCT_TO_UPSTREAM.items()
-}
+PRODUCT_FROM_UPSTREAM = {kind: invert(table) for kind, table in PRODUCT_TO_UPSTREAM.items()}
 
 PRICE_TYPE_TO_UPSTREAM = {"MARKET": "MARKET", "LIMIT": "LIMIT", "SL": "SL", "SL-M": "SL-M"}
-PRICE_TYPE_FROM_UPSTREAM = {upstream: unified for unified, upstream in PRICE_TYPE_TO_UPSTREAM.items()}
+PRICE_TYPE_FROM_UPSTREAM = invert(PRICE_TYPE_TO_UPSTREAM)
 
 ACTION_TO_UPSTREAM = {"BUY": "BUY", "SELL": "SELL"}
-ACTION_FROM_UPSTREAM = {upstream: unified for unified, upstream in ACTION_TO_UPSTREAM.items()}
+ACTION_FROM_UPSTREAM = invert(ACTION_TO_UPSTREAM)
 
 # https://upstox.com/developer/api-documentation/get-order-details ("status" values): the states an
 # order passes through on its way to the exchange count as open, since it can still fill or be cancelled.
@@ -94,7 +102,7 @@ STATUS_FROM_UPSTREAM = {
 
 # https://upstox.com/developer/api-documentation/get-historical-candle-data: v2's intervals.
 INTERVAL_TO_UPSTREAM = {"1m": "1minute", "30m": "30minute", "D": "day", "W": "week", "M": "month"}
-INTERVAL_FROM_UPSTREAM = {upstream: unified for unified, upstream in INTERVAL_TO_UPSTREAM.items()}
+INTERVAL_FROM_UPSTREAM = invert(INTERVAL_TO_UPSTREAM)
 INTERVAL_GROUPS = {"seconds": [], "minutes": ["1m", "30m"], "hours": [], "days": ["D"], "weeks": ["W"], "months": ["M"]}
 
 
@@ -104,19 +112,7 @@ class SymbolLookup(Protocol):
     def by_token(self, token: int | str, brexchange: str | None = None) -> Instrument | None: ...
 
 
-def strict(table: Mapping[str, str], value: Any, what: str) -> str:
-    """Look `value` up in a table that drives state; an unknown value is the broker's mistake, not ours."""
-    try:
-        return table[value]
-    except (KeyError, TypeError):
-        raise BrokerBadResponse(
-            f"unknown {what} from {BROKER}: {value!r} was not in the {what} table", broker=BROKER
-        ) from None
-
-
-def price(value: Any) -> float:
-    """A price as the unified models carry it, read through Decimal so 109.35 stays 109.35."""
-    return float(Decimal(str(value or 0)))
+strict = partial(common.strict, broker=BROKER)
 
 
 def segment_of(instrument_key: str) -> str:
@@ -235,19 +231,7 @@ def order_from_upstream(row: Mapping[str, Any], book: SymbolLookup) -> Order:
 
 
 def order_book_from_upstream(rows: list[Mapping[str, Any]], book: SymbolLookup) -> OrderBook:
-    orders = [order_from_upstream(row, book) for row in rows]
-    statuses = [order.order_status for order in orders]
-    return OrderBook(
-        orders=orders,
-        statistics=OrderStatistics(
-            total_buy_orders=sum(order.action == "BUY" for order in orders),
-            total_sell_orders=sum(order.action == "SELL" for order in orders),
-            total_completed_orders=statuses.count("complete"),
-            total_open_orders=statuses.count("open"),
-            total_rejected_orders=statuses.count("rejected"),
-            total_trigger_pending_orders=statuses.count("trigger pending"),
-        ),
-    )
+    return order_book([order_from_upstream(row, book) for row in rows])
 
 
 # GET /v2/order/trades/get-trades-for-day (https://upstox.com/developer/api-documentation/get-trade-history):
@@ -293,7 +277,7 @@ def position_from_upstream(row: Mapping[str, Any], book: SymbolLookup) -> Positi
         average_price=average,
         ltp=price(row.get("last_price")),
         pnl=price(row.get("pnl")),
-        pnlpercent=float(round(Decimal(str(unrealised)) * 100 / invested, 2)) if invested else 0.0,
+        pnlpercent=percent(Decimal(str(unrealised)), invested),
         unrealized_pnl=unrealised,
         today_realized_pnl=price(row.get("realised")),
         total_pnl_today=price(row.get("pnl")),
@@ -305,39 +289,15 @@ def position_from_upstream(row: Mapping[str, Any], book: SymbolLookup) -> Positi
 #  "trading_symbol": "YESBANK", "last_price": 17.05, "close_price": 17.05, "pnl": -61.2,
 #  "instrument_token": "NSE_EQ|INE528G01035", "average_price": 18.75, "exchange": "NSE"}
 def holdings_from_upstream(rows: list[Mapping[str, Any]], book: SymbolLookup) -> HoldingsBook:
-    holdings = []
-    total_value = total_cost = Decimal(0)
+    held = []
     for row in rows:
         symbol, exchange = _unified_names(book, row)
         # Shares bought yesterday (T1) are the investor's too; they only await settlement.
         quantity = int(row.get("quantity") or 0) + int(row.get("t1_quantity") or 0)
-        average = Decimal(str(row.get("average_price") or 0))
-        last = Decimal(str(row.get("last_price") or 0))
-        cost, value = average * quantity, last * quantity
-        total_cost += cost
-        total_value += value
-        holdings.append(
-            Holding(
-                symbol=symbol,
-                exchange=exchange,
-                product="CNC",  # holdings are delivery shares, which Upstox calls product D
-                quantity=quantity,
-                average_price=float(average),
-                ltp=float(last),
-                current_value=float(value),
-                pnl=float(value - cost),
-                pnlpercent=float(round((value - cost) * 100 / cost, 2)) if cost else 0.0,
-            )
-        )
-    return HoldingsBook(
-        holdings=holdings,
-        statistics=HoldingsStatistics(
-            totalholdingvalue=float(total_value),
-            totalinvvalue=float(total_cost),
-            totalprofitandloss=float(total_value - total_cost),
-            totalpnlpercentage=float(round((total_value - total_cost) * 100 / total_cost, 2)) if total_cost else 0.0,
-        ),
-    )
+        average, last = Decimal(str(row.get("average_price") or 0)), Decimal(str(row.get("last_price") or 0))
+        # Holdings are delivery shares, which Upstox calls product D.
+        held.append(HeldShares(symbol, exchange, "CNC", quantity, average, last))
+    return holdings_book(held)
 
 
 # GET /v2/user/get-funds-and-margin (https://upstox.com/developer/api-documentation/get-user-fund-margin):
@@ -346,16 +306,12 @@ def holdings_from_upstream(rows: list[Mapping[str, Any]], book: SymbolLookup) ->
 def funds_from_upstream(data: Mapping[str, Any]) -> Funds:
     """Both segments added up, as one account's funds; Upstox's funds carry no M2M, so it reads 0."""
     segments = [segment for segment in data.values() if isinstance(segment, Mapping)]
-
-    def total(field: str) -> float:
-        return float(sum((Decimal(str(segment.get(field) or 0)) for segment in segments), Decimal(0)))
-
     return Funds(
-        availablecash=total("available_margin"),
+        availablecash=total(segments, "available_margin"),
         collateral=0.0,
         m2mrealized=0.0,
         m2munrealized=0.0,
-        utiliseddebits=total("used_margin"),
+        utiliseddebits=total(segments, "used_margin"),
     )
 
 
@@ -391,26 +347,18 @@ def quote_from_upstream(row: Mapping[str, Any]) -> Quote:
 
 
 def depth_from_upstream(row: Mapping[str, Any]) -> MarketDepth:
-    ohlc = row.get("ohlc") or {}
     depth = row.get("depth") or {}
 
     def levels(side: list[Mapping[str, Any]] | None) -> list[dict]:
-        rows = [
-            {"price": price(level.get("price")), "quantity": int(level.get("quantity") or 0)} for level in side or []
-        ]
-        return (rows + [{"price": 0.0, "quantity": 0}] * 5)[:5]
+        return five_levels(
+            [{"price": price(level.get("price")), "quantity": int(level.get("quantity") or 0)} for level in side or []]
+        )
 
-    return MarketDepth(
+    return depth_from_quote(
+        quote_from_upstream(row),
         bids=levels(depth.get("buy")),
         asks=levels(depth.get("sell")),
-        ltp=price(row.get("last_price")),
         ltq=int(row.get("last_quantity") or 0),
-        open=price(ohlc.get("open")),
-        high=price(ohlc.get("high")),
-        low=price(ohlc.get("low")),
-        prev_close=price(ohlc.get("close")),
-        volume=int(row.get("volume") or 0),
-        oi=int(float(row.get("oi") or 0)),
         totalbuyqty=int(float(row.get("total_buy_quantity") or 0)),
         totalsellqty=int(float(row.get("total_sell_quantity") or 0)),
     )
@@ -442,13 +390,9 @@ def candles_from_upstream(data: Mapping[str, Any]) -> list[Candle]:
 #  "net_buy_premium": 0, "additional_margin": 0, "tender_margin": 0}], "required_margin": 1.8, "final_margin": 1.8}
 def margin_from_upstream(data: Mapping[str, Any]) -> MarginResult:
     rows = [row for row in data.get("margins") or [] if isinstance(row, Mapping)]
-
-    def total(field: str) -> float:
-        return float(sum((Decimal(str(row.get(field) or 0)) for row in rows), Decimal(0)))
-
     final = data.get("final_margin", data.get("required_margin"))
     return MarginResult(
-        total_margin_required=price(final) if final is not None else total("total_margin"),
-        span_margin=total("span_margin"),
-        exposure_margin=total("exposure_margin"),
+        total_margin_required=price(final) if final is not None else total(rows, "total_margin"),
+        span_margin=total(rows, "span_margin"),
+        exposure_margin=total(rows, "exposure_margin"),
     )

@@ -13,11 +13,12 @@ from pathlib import Path
 import httpx
 import yaml
 
-from brokers.common.feed import Connector, websocket_connector
+from brokers.common.feed import Connector, QuoteHandler, UnifiedFeed, websocket_connector
+from brokers.common.mapping import check_history, order_detail
 from brokers.common.symbols import SymbolBook
 from brokers.upstox import auth, mapping
 from brokers.upstox.client import ASSETS_URL, ORDER_URL, UpstoxClient
-from brokers.upstox.streaming import Tick, UpstoxFeed, authorizing_connector
+from brokers.upstox.streaming import STREAM_MODE_TO_FEED, Tick, UpstoxFeed, authorizing_connector, tick_payload
 from brokers.upstox.symbols import parse_master
 from generated.api import (
     Candle,
@@ -121,7 +122,7 @@ class UpstoxPlugin:
     async def order_status(self, account: Account, request: OrderRef) -> OrderDetail:
         row = await self.client.order_details(account.token or "", request.orderid)
         order = mapping.order_from_upstream(row, await self._symbols())
-        return OrderDetail.model_validate(order.model_dump() | {"price_type": order.pricetype})
+        return order_detail(order)
 
     async def order_book(self, account: Account) -> OrderBook:
         rows = await self.client.orders(account.token or "")
@@ -189,11 +190,7 @@ class UpstoxPlugin:
         return mapping.depth_from_upstream(found)
 
     async def history(self, account: Account, request: HistoryRequest) -> list[Candle]:
-        if request.interval not in mapping.INTERVAL_TO_UPSTREAM:
-            offered = ", ".join(mapping.INTERVAL_TO_UPSTREAM)
-            raise NotSupported(f"upstox has no {request.interval} candles; it offers {offered}", field="interval")
-        if request.start_date > request.end_date:
-            raise ValidationFailed("start_date is after end_date", field="start_date")
+        check_history(request, mapping.INTERVAL_TO_UPSTREAM, "upstox")
         instrument = await self._instrument(request.exchange, request.symbol)
         interval = mapping.INTERVAL_TO_UPSTREAM[request.interval]
         data = await self.client.candles(
@@ -223,6 +220,22 @@ class UpstoxPlugin:
         feed = UpstoxFeed(FEED_URL, on_ticks, connect=connector)
         await feed.subscribe(keys, mode)
         return feed
+
+    async def stream(
+        self, account: Account, on_quote: QuoteHandler, *, connect: Connector | None = None
+    ) -> UnifiedFeed:
+        """The feed in unified terms (brokers/common/feed.py): instruments keyed by their `instrument_key`."""
+        feed = await self.open_feed(account, [], lambda ticks: None, connect=connect)
+
+        async def resolve(instruments: list) -> dict:
+            book = await self._symbols()
+            rows = ((book.to_upstream(item.exchange, item.symbol), item) for item in instruments)
+            return {row.token: item for row, item in rows if row is not None}
+
+        return UnifiedFeed(
+            feed, on_quote, resolve=resolve, key_of=lambda tick: tick.instrument_key, payload_of=tick_payload,
+            modes=STREAM_MODE_TO_FEED,
+        )  # fmt: skip
 
     # GTT exists at Upstox (v3), but is not wired yet: the manifest leaves `gtt` out.
 

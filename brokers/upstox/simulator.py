@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from brokers.common.simulator import FeedSession, InstrumentNames, SimRow, SimulatedBroker
+from brokers.common.simulator import FeedSession, InstrumentNames, SimRow, SimulatedBroker, as_float, ist_text
 from brokers.common.symbols import MONTHS, strike_text
 from brokers.upstox.mapping import (
     INTERVAL_FROM_UPSTREAM,
@@ -118,14 +118,6 @@ def _error(error: UpstoxError) -> JSONResponse:
     return JSONResponse({"status": "error", "errors": [entry]}, status_code=error.status, headers=error.headers)
 
 
-def _float(value: Decimal | float | None) -> float:
-    return float(value or 0)
-
-
-def _ist(moment: datetime) -> str:
-    return moment.astimezone(IST).strftime("%Y-%m-%d %H:%M:%S")
-
-
 class UpstoxSimulator(SimulatedBroker):
     """Upstox for one simulated account (engine user 1), on its own in-memory sandbox exchange."""
 
@@ -198,13 +190,8 @@ class UpstoxSimulator(SimulatedBroker):
             token = self._feed_codes.pop(code, None)  # a feed URL works once
             if token is None or not self.is_valid_token(token):
                 raise ConnectionRefusedError("the upstox feed refused the authorization code (HTTP 403)")
-            session = UpstoxFeedSession(self)
-            self.feeds.add(session)
-            try:
+            async with self.feed_session(UpstoxFeedSession(self)) as session:
                 yield session
-            finally:
-                session.close()
-                self.feeds.discard(session)
 
         return connect
 
@@ -360,7 +347,7 @@ class UpstoxSimulator(SimulatedBroker):
         return {
             "exchange": order.exchange,
             "product": self._product(order.product, row),
-            "price": _float(order.price),
+            "price": as_float(order.price),
             "quantity": order.quantity,
             "status": status,
             "tag": order.strategy or None,
@@ -370,10 +357,10 @@ class UpstoxSimulator(SimulatedBroker):
             "tradingsymbol": row.symbol,
             "order_type": order.price_type,
             "validity": "DAY",
-            "trigger_price": _float(order.trigger_price),
+            "trigger_price": as_float(order.trigger_price),
             "disclosed_quantity": 0,
             "transaction_type": order.action,
-            "average_price": _float(order.average_price),
+            "average_price": as_float(order.average_price),
             "filled_quantity": order.filled_quantity,
             "pending_quantity": order.quantity - order.filled_quantity if is_live else 0,
             "status_message": order.rejection_reason or None,
@@ -381,8 +368,8 @@ class UpstoxSimulator(SimulatedBroker):
             "parent_order_id": None,
             "order_id": order.order_id,
             "variety": "SIMPLE",
-            "order_timestamp": _ist(order.created_at),
-            "exchange_timestamp": _ist(order.updated_at),
+            "order_timestamp": ist_text(order.created_at),
+            "exchange_timestamp": ist_text(order.updated_at),
             "is_amo": False,
             "order_request_id": "1",
             "order_ref_id": None,
@@ -415,7 +402,7 @@ class UpstoxSimulator(SimulatedBroker):
                     "exchange_order_id": f"13{trade.order_id[-12:]}",
                     "order_id": trade.order_id,
                     "exchange_timestamp": trade.created_at.astimezone(IST).strftime("%d-%b-%Y %H:%M:%S"),
-                    "average_price": _float(trade.price),
+                    "average_price": as_float(trade.price),
                     "trade_id": trade.trade_id,
                     "order_ref_id": None,
                     "order_timestamp": trade.created_at.astimezone(IST).strftime("%d-%b-%Y %H:%M:%S"),
@@ -429,13 +416,13 @@ class UpstoxSimulator(SimulatedBroker):
         rows = []
         for position in await self.engine.positions(self.user_id):
             row = self._row_of(position.exchange, position.symbol)
-            average = _float(position.average_price)
+            average = as_float(position.average_price)
             rows.append(
                 {
                     "exchange": position.exchange,
                     "multiplier": 1.0,
                     "value": 0.0,
-                    "pnl": _float(position.unrealized_pnl + position.realized_pnl),
+                    "pnl": as_float(position.unrealized_pnl + position.realized_pnl),
                     "product": self._product(position.product, row),
                     "instrument_token": instrument_key(row),
                     "average_price": average,
@@ -443,12 +430,12 @@ class UpstoxSimulator(SimulatedBroker):
                     "sell_price": average if position.quantity < 0 else 0.0,
                     "overnight_quantity": 0,
                     "quantity": position.quantity,
-                    "last_price": _float(position.ltp),
-                    "unrealised": _float(position.unrealized_pnl),
-                    "realised": _float(position.realized_pnl),
+                    "last_price": as_float(position.ltp),
+                    "unrealised": as_float(position.unrealized_pnl),
+                    "realised": as_float(position.realized_pnl),
                     "trading_symbol": row.symbol,
                     "tradingsymbol": row.symbol,
-                    "close_price": _float(position.ltp),
+                    "close_price": as_float(position.ltp),
                 }
             )
         return _success(rows)
@@ -469,13 +456,13 @@ class UpstoxSimulator(SimulatedBroker):
                     "quantity": holding.quantity,
                     "trading_symbol": row.symbol,
                     "tradingsymbol": row.symbol,
-                    "last_price": _float(last),
-                    "close_price": _float(last),
-                    "pnl": _float(last * holding.quantity - holding.cost),
+                    "last_price": as_float(last),
+                    "close_price": as_float(last),
+                    "pnl": as_float(last * holding.quantity - holding.cost),
                     "day_change": 0.0,
                     "day_change_percentage": 0.0,
                     "instrument_token": instrument_key(row),
-                    "average_price": _float(holding.average_price),
+                    "average_price": as_float(holding.average_price),
                     "collateral_quantity": 0,
                     "collateral_update_quantity": 0,
                     "t1_quantity": 0,
@@ -488,8 +475,8 @@ class UpstoxSimulator(SimulatedBroker):
         funds = await self.engine.funds(self.user_id)
 
         def segment(available: Decimal, used: Decimal) -> dict:
-            return {"used_margin": _float(used), "payin_amount": 0.0, "span_margin": 0.0, "adhoc_margin": 0.0,
-                    "notional_cash": 0.0, "available_margin": _float(available), "exposure_margin": 0.0}  # fmt: skip
+            return {"used_margin": as_float(used), "payin_amount": 0.0, "span_margin": 0.0, "adhoc_margin": 0.0,
+                    "notional_cash": 0.0, "available_margin": as_float(available), "exposure_margin": 0.0}  # fmt: skip
 
         # The sandbox keeps one ledger, so the commodity segment is present and empty.
         return _success(
@@ -513,11 +500,11 @@ class UpstoxSimulator(SimulatedBroker):
                 self.engine.config, underlying_price(instrument, self.market),
             )  # fmt: skip
             total_required += total
-            margins.append({"equity_margin": _float(total) if row.exchange.endswith("_EQ") else 0.0, "total_margin": _float(total),
-                            "exposure_margin": _float(total), "tender_margin": 0.0, "span_margin": 0.0,
+            margins.append({"equity_margin": as_float(total) if row.exchange.endswith("_EQ") else 0.0, "total_margin": as_float(total),
+                            "exposure_margin": as_float(total), "tender_margin": 0.0, "span_margin": 0.0,
                             "net_buy_premium": 0.0, "additional_margin": 0.0})  # fmt: skip
         return _success(
-            {"margins": margins, "required_margin": _float(total_required), "final_margin": _float(total_required)}
+            {"margins": margins, "required_margin": as_float(total_required), "final_margin": as_float(total_required)}
         )
 
     # Market data

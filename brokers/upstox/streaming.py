@@ -149,6 +149,8 @@ FeedResponse = message_factory.GetMessageClass(_POOL.FindMessageTypeByName(f"{PA
 
 # Unified feed modes -> Upstox's subscription modes.
 MODE_TO_UPSTREAM = {"ltp": "ltpc", "quote": "full", "full": "full"}
+# The gateway's stream modes (brokers/common/feed.py STREAM_MODES) -> this feed's modes.
+STREAM_MODE_TO_FEED = {"ltp": "ltp", "quote": "quote", "depth": "full"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +236,43 @@ def decode_frame(data: bytes) -> list[Tick]:
         ) from e
     ticks = (tick_from_feed(key, feed) for key, feed in sorted(response.feeds.items()))
     return [tick for tick in ticks if tick is not None]
+
+
+def _levels(entries: tuple[DepthEntry, ...]) -> list[dict[str, Any]]:
+    return [{"price": entry.price, "quantity": entry.quantity, "orders": 0} for entry in entries]  # no order counts
+
+
+def tick_payload(tick: Tick, instrument: Any) -> dict[str, Any]:
+    """The canonical payload (streaming/payloads.py) of one tick, named by its unified `instrument`.
+
+    Prices arrive in rupees. Only what the tick's mode carries is set: an `ltpc` tick has no volume or
+    depth, an index none of either, and `project_tick` reads a missing field as 0.
+    """
+    payload: dict[str, Any] = {"symbol": instrument.symbol, "exchange": instrument.exchange, "ltp": tick.last_price}
+    if tick.last_trade_time is not None:
+        payload["ltt"] = payload["timestamp"] = int(tick.last_trade_time.timestamp() * 1000)
+    if tick.close:
+        change = tick.last_price - tick.close
+        payload |= {
+            "close": tick.close,
+            "change": round(change, 4),
+            "change_percent": round(change * 100 / tick.close, 4),
+        }
+    if tick.mode != "index_full":
+        payload["last_quantity"] = tick.last_quantity
+    if tick.mode in ("full", "index_full"):
+        payload |= {"open": tick.open, "high": tick.high, "low": tick.low}
+    if tick.mode in ("full", "option_greeks"):
+        buy, sell = _levels(tick.bids), _levels(tick.asks)
+        payload |= {"volume": tick.volume, "oi": tick.oi, "depth": {"buy": buy, "sell": sell}}
+        payload |= {"bid": buy[0]["price"] if buy else 0.0, "ask": sell[0]["price"] if sell else 0.0}
+    if tick.mode == "full":
+        payload |= {
+            "average_price": tick.average_price,
+            "total_buy_quantity": int(tick.total_buy_quantity),
+            "total_sell_quantity": int(tick.total_sell_quantity),
+        }
+    return payload
 
 
 def subscription_message(keys: list[str], mode: str, method: str = "sub") -> bytes:

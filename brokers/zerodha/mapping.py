@@ -11,40 +11,49 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any, Protocol
 
+from brokers.common import mapping as common
+from brokers.common.mapping import (
+    HeldShares,
+    depth_from_quote,
+    five_levels,
+    holdings_book,
+    invert,
+    order_book,
+    percent,
+    price,
+    total,
+)
 from generated.api import (
     Candle,
     Funds,
-    Holding,
     HoldingsBook,
-    HoldingsStatistics,
     MarginRequest,
     MarginResult,
     MarketDepth,
     ModifyOrderRequest,
     Order,
     OrderBook,
-    OrderStatistics,
     PlaceOrderRequest,
     Position,
     Quote,
     Trade,
 )
 from generated.api import InstrumentRecord as Instrument
-from generated.errors import BrokerBadResponse
 
 BROKER = "zerodha"
 VARIETY = "regular"
 
 PRODUCT_TO_UPSTREAM = {"MIS": "MIS", "CNC": "CNC", "NRML": "NRML"}
-PRODUCT_FROM_UPSTREAM = {upstream: unified for unified, upstream in PRODUCT_TO_UPSTREAM.items()}
+PRODUCT_FROM_UPSTREAM = invert(PRODUCT_TO_UPSTREAM)
 
 PRICE_TYPE_TO_UPSTREAM = {"MARKET": "MARKET", "LIMIT": "LIMIT", "SL": "SL", "SL-M": "SL-M"}
-PRICE_TYPE_FROM_UPSTREAM = {upstream: unified for unified, upstream in PRICE_TYPE_TO_UPSTREAM.items()}
+PRICE_TYPE_FROM_UPSTREAM = invert(PRICE_TYPE_TO_UPSTREAM)
 
 ACTION_TO_UPSTREAM = {"BUY": "BUY", "SELL": "SELL"}
-ACTION_FROM_UPSTREAM = {upstream: unified for unified, upstream in ACTION_TO_UPSTREAM.items()}
+ACTION_FROM_UPSTREAM = invert(ACTION_TO_UPSTREAM)
 
 # https://kite.trade/docs/connect/v3/orders/#order-statuses: the transient states an order passes
 # through on its way to the exchange count as open, since it can still fill or be cancelled.
@@ -65,7 +74,7 @@ STATUS_FROM_UPSTREAM = {
 
 # Kite lists indices on NSE, BSE and MCX in segment INDICES; the unified format gives them their own exchanges.
 INDEX_EXCHANGE_FROM_UPSTREAM = {"NSE": "NSE_INDEX", "BSE": "BSE_INDEX", "MCX": "MCX_INDEX"}
-INDEX_EXCHANGE_TO_UPSTREAM = {unified: upstream for upstream, unified in INDEX_EXCHANGE_FROM_UPSTREAM.items()}
+INDEX_EXCHANGE_TO_UPSTREAM = invert(INDEX_EXCHANGE_FROM_UPSTREAM)
 
 # Kite names indices as the exchanges print them; OpenAlgo's names have no spaces.
 INDEX_NAME_FROM_UPSTREAM = {
@@ -78,7 +87,7 @@ INDEX_NAME_FROM_UPSTREAM = {
     "SENSEX": "SENSEX",
     "BANKEX": "BANKEX",
 }
-INDEX_NAME_TO_UPSTREAM = {unified: upstream for upstream, unified in INDEX_NAME_FROM_UPSTREAM.items()}
+INDEX_NAME_TO_UPSTREAM = invert(INDEX_NAME_FROM_UPSTREAM)
 
 # https://kite.trade/docs/connect/v3/historical/: Kite's candle intervals.
 INTERVAL_TO_UPSTREAM = {
@@ -91,7 +100,7 @@ INTERVAL_TO_UPSTREAM = {
     "1h": "60minute",
     "D": "day",
 }
-INTERVAL_FROM_UPSTREAM = {upstream: unified for unified, upstream in INTERVAL_TO_UPSTREAM.items()}
+INTERVAL_FROM_UPSTREAM = invert(INTERVAL_TO_UPSTREAM)
 INTERVAL_GROUPS = {
     "seconds": [],
     "minutes": ["1m", "3m", "5m", "10m", "15m", "30m"],
@@ -108,19 +117,7 @@ class SymbolLookup(Protocol):
     def from_upstream(self, exchange: str, tradingsymbol: str) -> Instrument | None: ...
 
 
-def strict(table: Mapping[str, str], value: Any, what: str) -> str:
-    """Look `value` up in a table that drives state; an unknown value is the broker's mistake, not ours."""
-    try:
-        return table[value]
-    except (KeyError, TypeError):
-        raise BrokerBadResponse(
-            f"unknown {what} from {BROKER}: {value!r} was not in the {what} table", broker=BROKER
-        ) from None
-
-
-def price(value: Any) -> float:
-    """A price as the unified models carry it, read through Decimal so 109.35 stays 109.35."""
-    return float(Decimal(str(value or 0)))
+strict = partial(common.strict, broker=BROKER)
 
 
 def _unified_names(book: SymbolLookup, exchange: str, tradingsymbol: str) -> tuple[str, str]:
@@ -226,19 +223,7 @@ def order_from_upstream(row: Mapping[str, Any], book: SymbolLookup) -> Order:
 
 
 def order_book_from_upstream(rows: list[Mapping[str, Any]], book: SymbolLookup) -> OrderBook:
-    orders = [order_from_upstream(row, book) for row in rows]
-    statuses = [order.order_status for order in orders]
-    return OrderBook(
-        orders=orders,
-        statistics=OrderStatistics(
-            total_buy_orders=sum(order.action == "BUY" for order in orders),
-            total_sell_orders=sum(order.action == "SELL" for order in orders),
-            total_completed_orders=statuses.count("complete"),
-            total_open_orders=statuses.count("open"),
-            total_rejected_orders=statuses.count("rejected"),
-            total_trigger_pending_orders=statuses.count("trigger pending"),
-        ),
-    )
+    return order_book([order_from_upstream(row, book) for row in rows])
 
 
 # GET /trades (https://kite.trade/docs/connect/v3/orders/#retrieving-all-trades), one row trimmed:
@@ -281,7 +266,7 @@ def position_from_upstream(row: Mapping[str, Any], book: SymbolLookup) -> Positi
         average_price=average,
         ltp=price(row.get("last_price")),
         pnl=price(row.get("pnl")),
-        pnlpercent=float(round(Decimal(str(unrealised)) * 100 / invested, 2)) if invested else 0.0,
+        pnlpercent=percent(Decimal(str(unrealised)), invested),
         unrealized_pnl=unrealised,
         today_realized_pnl=price(row.get("realised")),
         total_pnl_today=price(row.get("pnl")),
@@ -292,39 +277,15 @@ def position_from_upstream(row: Mapping[str, Any], book: SymbolLookup) -> Positi
 # {"tradingsymbol": "SBIN", "exchange": "BSE", "product": "CNC", "quantity": 11, "t1_quantity": 7,
 #  "average_price": 429, "last_price": 426.9, "pnl": -37.8}
 def holdings_from_upstream(rows: list[Mapping[str, Any]], book: SymbolLookup) -> HoldingsBook:
-    holdings = []
-    total_value = total_cost = Decimal(0)
+    held = []
     for row in rows:
         symbol, exchange = _unified_names(book, row["exchange"], row["tradingsymbol"])
         # Shares bought yesterday (T1) are the investor's too; they only await settlement.
         quantity = int(row.get("quantity") or 0) + int(row.get("t1_quantity") or 0)
-        average = Decimal(str(row.get("average_price") or 0))
-        last = Decimal(str(row.get("last_price") or 0))
-        cost, value = average * quantity, last * quantity
-        total_cost += cost
-        total_value += value
-        holdings.append(
-            Holding(
-                symbol=symbol,
-                exchange=exchange,
-                product=strict(PRODUCT_FROM_UPSTREAM, row.get("product") or "CNC", "product"),
-                quantity=quantity,
-                average_price=float(average),
-                ltp=float(last),
-                current_value=float(value),
-                pnl=float(value - cost),
-                pnlpercent=float(round((value - cost) * 100 / cost, 2)) if cost else 0.0,
-            )
-        )
-    return HoldingsBook(
-        holdings=holdings,
-        statistics=HoldingsStatistics(
-            totalholdingvalue=float(total_value),
-            totalinvvalue=float(total_cost),
-            totalprofitandloss=float(total_value - total_cost),
-            totalpnlpercentage=float(round((total_value - total_cost) * 100 / total_cost, 2)) if total_cost else 0.0,
-        ),
-    )
+        average, last = Decimal(str(row.get("average_price") or 0)), Decimal(str(row.get("last_price") or 0))
+        product = strict(PRODUCT_FROM_UPSTREAM, row.get("product") or "CNC", "product")
+        held.append(HeldShares(symbol, exchange, product, quantity, average, last))
+    return holdings_book(held)
 
 
 # GET /user/margins (https://kite.trade/docs/connect/v3/user/#funds-and-margins), trimmed:
@@ -334,16 +295,16 @@ def funds_from_upstream(data: Mapping[str, Any]) -> Funds:
     """Both segments added up, as one account's funds."""
     segments = [segment for segment in data.values() if isinstance(segment, Mapping)]
 
-    def total(part: str, field: str | None = None) -> float:
+    def summed(part: str, field: str | None = None) -> float:
         amounts = (segment.get(part) if field is None else (segment.get(part) or {}).get(field) for segment in segments)
         return float(sum((Decimal(str(amount or 0)) for amount in amounts), Decimal(0)))
 
     return Funds(
-        availablecash=total("net"),
-        collateral=total("available", "collateral"),
-        m2mrealized=total("utilised", "m2m_realised"),
-        m2munrealized=total("utilised", "m2m_unrealised"),
-        utiliseddebits=total("utilised", "debits"),
+        availablecash=summed("net"),
+        collateral=summed("available", "collateral"),
+        m2mrealized=summed("utilised", "m2m_realised"),
+        m2munrealized=summed("utilised", "m2m_unrealised"),
+        utiliseddebits=summed("utilised", "debits"),
     )
 
 
@@ -372,24 +333,18 @@ def quote_from_upstream(row: Mapping[str, Any]) -> Quote:
 
 
 def depth_from_upstream(row: Mapping[str, Any]) -> MarketDepth:
-    ohlc = row.get("ohlc") or {}
     depth = row.get("depth") or {}
 
     def levels(side: list[Mapping[str, Any]] | None) -> list[dict]:
-        rows = [{"price": price(level.get("price")), "quantity": int(level.get("quantity") or 0)} for level in side or []]
-        return (rows + [{"price": 0.0, "quantity": 0}] * 5)[:5]
+        return five_levels(
+            [{"price": price(level.get("price")), "quantity": int(level.get("quantity") or 0)} for level in side or []]
+        )
 
-    return MarketDepth(
+    return depth_from_quote(
+        quote_from_upstream(row),
         bids=levels(depth.get("buy")),
         asks=levels(depth.get("sell")),
-        ltp=price(row.get("last_price")),
         ltq=int(row.get("last_quantity") or 0),
-        open=price(ohlc.get("open")),
-        high=price(ohlc.get("high")),
-        low=price(ohlc.get("low")),
-        prev_close=price(ohlc.get("close")),
-        volume=int(row.get("volume") or 0),
-        oi=int(row.get("oi") or 0),
         totalbuyqty=int(row.get("buy_quantity") or 0),
         totalsellqty=int(row.get("sell_quantity") or 0),
     )
@@ -413,7 +368,8 @@ def candle_from_upstream(row: list[Any]) -> Candle:
 # POST /margins/orders (https://kite.trade/docs/connect/v3/margins/#order-margins), one entry trimmed:
 # {"type": "equity", "tradingsymbol": "INFY", "exchange": "NSE", "span": 0, "exposure": 0, "total": 961.45}
 def margin_from_upstream(rows: list[Mapping[str, Any]]) -> MarginResult:
-    def total(field: str) -> float:
-        return float(sum((Decimal(str(row.get(field) or 0)) for row in rows), Decimal(0)))
-
-    return MarginResult(total_margin_required=total("total"), span_margin=total("span"), exposure_margin=total("exposure"))
+    return MarginResult(
+        total_margin_required=total(rows, "total"),
+        span_margin=total(rows, "span"),
+        exposure_margin=total(rows, "exposure"),
+    )

@@ -9,9 +9,11 @@ from pathlib import Path
 import httpx
 import yaml
 
+from brokers.common.feed import QuoteHandler, UnifiedFeed
+from brokers.common.mapping import check_history, find_order, order_detail
 from brokers.zerodha import auth, mapping
 from brokers.zerodha.client import API_URL, ZerodhaClient
-from brokers.zerodha.streaming import TICKER_URL, Connector, Tick, ZerodhaFeed, ticker_url
+from brokers.zerodha.streaming import STREAM_MODES, TICKER_URL, Connector, Tick, ZerodhaFeed, tick_payload, ticker_url
 from brokers.zerodha.symbols import SymbolBook, parse_master
 from generated.api import (
     Candle,
@@ -48,7 +50,7 @@ from generated.contract import (
     RateLimit,
     SessionGrant,
 )
-from generated.errors import NotSupported, OrderNotFound, SymbolNotFound, ValidationFailed
+from generated.errors import NotSupported, SymbolNotFound, ValidationFailed
 
 MANIFEST = Manifest.model_validate(yaml.safe_load((Path(__file__).parent / "manifest.yaml").read_text()))
 
@@ -110,11 +112,7 @@ class ZerodhaPlugin:
         return PlacedOrder(orderid=str(data["order_id"]), message="Order cancelled successfully")
 
     async def order_status(self, account: Account, request: OrderRef) -> OrderDetail:
-        book = await self.order_book(account)
-        found = next((order for order in book.orders if order.orderid == request.orderid), None)
-        if found is None:
-            raise OrderNotFound(f"Order {request.orderid} not found", order_id=request.orderid)
-        return OrderDetail.model_validate(found.model_dump() | {"price_type": found.pricetype})
+        return order_detail(find_order(await self.order_book(account), request.orderid))
 
     async def order_book(self, account: Account) -> OrderBook:
         rows = await self.client.orders(account.token)
@@ -170,11 +168,7 @@ class ZerodhaPlugin:
         return mapping.depth_from_upstream(data[mapping.instrument_key(instrument)])
 
     async def history(self, account: Account, request: HistoryRequest) -> list[Candle]:
-        if request.interval not in mapping.INTERVAL_TO_UPSTREAM:
-            offered = ", ".join(mapping.INTERVAL_TO_UPSTREAM)
-            raise NotSupported(f"zerodha has no {request.interval} candles; it offers {offered}", field="interval")
-        if request.start_date > request.end_date:
-            raise ValidationFailed("start_date is after end_date", field="start_date")
+        check_history(request, mapping.INTERVAL_TO_UPSTREAM, "zerodha")
         instrument = await self._instrument(account, request.exchange, request.symbol)
         params = {"from": f"{request.start_date} 00:00:00", "to": f"{request.end_date} 23:59:59", "oi": "1"}
         interval = mapping.INTERVAL_TO_UPSTREAM[request.interval]
@@ -202,6 +196,21 @@ class ZerodhaPlugin:
         feed = ZerodhaFeed(ticker_url(api_key, access_token, self._ticker_base), on_ticks, connect=connect)
         await feed.subscribe(tokens, mode)
         return feed
+
+    async def stream(self, account: Account, on_quote: QuoteHandler, *, connect: Connector | None = None) -> UnifiedFeed:
+        """Kite's ticker in unified terms, for the gateway's WebSocket: subscribe by symbol, hear canonical payloads."""
+        api_key, access_token = auth.split_session_token(account.token or "")
+        feed = ZerodhaFeed(ticker_url(api_key, access_token, self._ticker_base), on_quote, connect=connect)
+
+        async def resolve(instruments: list) -> dict[int, object]:
+            book = await self._symbols(account)
+            found = ((book.to_upstream(item.exchange, item.symbol), item) for item in instruments)
+            return {int(row.token): item for row, item in found if row is not None}
+
+        return UnifiedFeed(
+            feed, on_quote, resolve=resolve, key_of=lambda tick: tick.instrument_token,
+            payload_of=lambda tick, item: tick_payload(tick, item.exchange, item.symbol), modes=STREAM_MODES,
+        )  # fmt: skip
 
     # GTT is Kite's, but not wired yet: the manifest leaves `gtt` out, so the gateway never calls these.
 

@@ -29,7 +29,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from brokers.common.simulator import FeedSession, InstrumentNames, SimRow, SimulatedBroker, is_index
+from brokers.common.simulator import FeedSession, InstrumentNames, SimRow, SimulatedBroker, as_float, is_index, ist_text
 from brokers.zerodha import auth
 from brokers.zerodha.mapping import INDEX_EXCHANGE_TO_UPSTREAM, INDEX_NAME_TO_UPSTREAM, INTERVAL_FROM_UPSTREAM
 from brokers.zerodha.plugin import ZerodhaPlugin
@@ -101,14 +101,6 @@ class KiteError(Exception):
 
 def _success(data: Any) -> JSONResponse:
     return JSONResponse({"status": "success", "data": data})
-
-
-def _float(value: Decimal | float | None) -> float:
-    return float(value or 0)
-
-
-def _ist(moment: datetime) -> str:
-    return moment.astimezone(IST).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def rate_class(method: str, path: str) -> str:
@@ -189,13 +181,8 @@ class KiteSimulator(SimulatedBroker):
             query = {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
             if query.get("api_key") != self.api_key or not self.is_valid_token(query.get("access_token")):
                 raise ConnectionRefusedError("kite ticker refused the api_key or access_token (HTTP 403)")
-            session = KiteFeedSession(self)
-            self.feeds.add(session)
-            try:
+            async with self.feed_session(KiteFeedSession(self)) as session:
                 yield session
-            finally:
-                session.close()
-                self.feeds.discard(session)
 
         return connect
 
@@ -274,7 +261,7 @@ class KiteSimulator(SimulatedBroker):
                 "access_token": access_token,
                 "public_token": secrets.token_hex(8),
                 "refresh_token": "",
-                "login_time": _ist(datetime.now(UTC)),
+                "login_time": ist_text(datetime.now(UTC)),
                 "exchanges": ["NSE", "BSE", "NFO", "BFO", "CDS", "MCX"],
                 "products": ["CNC", "NRML", "MIS"],
                 "order_types": ["MARKET", "LIMIT", "SL", "SL-M"],
@@ -346,8 +333,8 @@ class KiteSimulator(SimulatedBroker):
             "parent_order_id": None,
             "status": status,
             "status_message": order.rejection_reason or None,
-            "order_timestamp": _ist(order.created_at),
-            "exchange_timestamp": _ist(order.updated_at),
+            "order_timestamp": ist_text(order.created_at),
+            "exchange_timestamp": ist_text(order.updated_at),
             "variety": "regular",
             "exchange": row.exchange,
             "tradingsymbol": row.symbol,
@@ -358,9 +345,9 @@ class KiteSimulator(SimulatedBroker):
             "product": order.product,
             "quantity": order.quantity,
             "disclosed_quantity": 0,
-            "price": _float(order.price),
-            "trigger_price": _float(order.trigger_price),
-            "average_price": _float(order.average_price),
+            "price": as_float(order.price),
+            "trigger_price": as_float(order.trigger_price),
+            "average_price": as_float(order.average_price),
             "filled_quantity": order.filled_quantity,
             "pending_quantity": order.quantity - order.filled_quantity if is_live else 0,
             "cancelled_quantity": order.quantity - order.filled_quantity if status == "CANCELLED" else 0,
@@ -389,11 +376,11 @@ class KiteSimulator(SimulatedBroker):
                     "tradingsymbol": row.symbol,
                     "instrument_token": instrument_token(row),
                     "product": trade.product,
-                    "average_price": _float(trade.price),
+                    "average_price": as_float(trade.price),
                     "quantity": trade.quantity,
                     "transaction_type": trade.action,
-                    "fill_timestamp": _ist(trade.created_at),
-                    "exchange_timestamp": _ist(trade.created_at),
+                    "fill_timestamp": ist_text(trade.created_at),
+                    "exchange_timestamp": ist_text(trade.created_at),
                 }
             )
         return _success(rows)
@@ -413,12 +400,12 @@ class KiteSimulator(SimulatedBroker):
                     "quantity": position.quantity,
                     "overnight_quantity": 0,
                     "multiplier": 1,
-                    "average_price": _float(position.average_price),
-                    "last_price": _float(position.ltp),
-                    "pnl": _float(position.unrealized_pnl + position.realized_pnl),
-                    "realised": _float(position.realized_pnl),
-                    "unrealised": _float(position.unrealized_pnl),
-                    "m2m": _float(position.unrealized_pnl + position.realized_pnl),
+                    "average_price": as_float(position.average_price),
+                    "last_price": as_float(position.ltp),
+                    "pnl": as_float(position.unrealized_pnl + position.realized_pnl),
+                    "realised": as_float(position.realized_pnl),
+                    "unrealised": as_float(position.unrealized_pnl),
+                    "m2m": as_float(position.unrealized_pnl + position.realized_pnl),
                 }
             )
         return _success({"net": rows, "day": rows})
@@ -436,10 +423,10 @@ class KiteSimulator(SimulatedBroker):
                     "product": "CNC",
                     "quantity": holding.quantity,
                     "t1_quantity": 0,
-                    "average_price": _float(holding.average_price),
-                    "last_price": _float(last),
-                    "close_price": _float(last),
-                    "pnl": _float(last * holding.quantity - holding.cost),
+                    "average_price": as_float(holding.average_price),
+                    "last_price": as_float(last),
+                    "close_price": as_float(last),
+                    "pnl": as_float(last * holding.quantity - holding.cost),
                 }
             )
         return _success(rows)
@@ -449,18 +436,18 @@ class KiteSimulator(SimulatedBroker):
         zero_utilised = dict.fromkeys(("debits", "exposure", "m2m_realised", "m2m_unrealised", "span", "payout"), 0.0)
 
         def segment(net: Decimal, cash: Decimal, utilised: dict) -> dict:
-            available = {"adhoc_margin": 0.0, "cash": _float(cash), "opening_balance": _float(cash),
-                         "live_balance": _float(net), "collateral": 0.0, "intraday_payin": 0.0}  # fmt: skip
-            return {"enabled": True, "net": _float(net), "available": available, "utilised": utilised}
+            available = {"adhoc_margin": 0.0, "cash": as_float(cash), "opening_balance": as_float(cash),
+                         "live_balance": as_float(net), "collateral": 0.0, "intraday_payin": 0.0}  # fmt: skip
+            return {"enabled": True, "net": as_float(net), "available": available, "utilised": utilised}
 
         equity = segment(
             funds.available_cash,
             funds.available_cash + funds.used_margin,
             zero_utilised
             | {
-                "debits": _float(funds.used_margin),
-                "m2m_realised": _float(funds.today_realized_pnl),
-                "m2m_unrealised": _float(funds.unrealized_pnl),
+                "debits": as_float(funds.used_margin),
+                "m2m_realised": as_float(funds.today_realized_pnl),
+                "m2m_unrealised": as_float(funds.unrealized_pnl),
             },
         )
         # The sandbox keeps one ledger, so the commodity segment is present and empty.
@@ -481,7 +468,7 @@ class KiteSimulator(SimulatedBroker):
             )  # fmt: skip
             rows.append(
                 {"type": "equity", "tradingsymbol": row.symbol, "exchange": row.exchange, "span": 0.0,
-                 "exposure": _float(total), "option_premium": 0.0, "additional": 0.0, "total": _float(total)}
+                 "exposure": as_float(total), "option_premium": 0.0, "additional": 0.0, "total": as_float(total)}
             )  # fmt: skip
         return _success(rows)
 
@@ -514,7 +501,7 @@ class KiteSimulator(SimulatedBroker):
         }  # fmt: skip
         return {
             "instrument_token": instrument_token(row),
-            "timestamp": _ist(datetime.fromtimestamp(quote.timestamp, UTC)),
+            "timestamp": ist_text(datetime.fromtimestamp(quote.timestamp, UTC)),
             "last_price": quote.ltp,
             "last_quantity": quote.last_quantity,
             "average_price": quote.average_price,
@@ -570,18 +557,16 @@ class KiteSimulator(SimulatedBroker):
             await websocket.close(code=1008)
             return
         await websocket.accept()
-        session = KiteFeedSession(self)
-        self.feeds.add(session)
-        reader = asyncio.ensure_future(self._read_requests(websocket, session))
-        try:
-            while not reader.done():
-                frame = await session.recv()
-                await (websocket.send_text(frame) if isinstance(frame, str) else websocket.send_bytes(frame))
-        except (ConnectionError, WebSocketDisconnect):
-            pass
-        finally:
-            reader.cancel()
-            self.feeds.discard(session)
+        async with self.feed_session(KiteFeedSession(self)) as session:
+            reader = asyncio.ensure_future(self._read_requests(websocket, session))
+            try:
+                while not reader.done():
+                    frame = await session.recv()
+                    await (websocket.send_text(frame) if isinstance(frame, str) else websocket.send_bytes(frame))
+            except (ConnectionError, WebSocketDisconnect):
+                pass
+            finally:
+                reader.cancel()
 
     @staticmethod
     async def _read_requests(websocket: WebSocket, session: KiteFeedSession) -> None:

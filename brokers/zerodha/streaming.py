@@ -160,3 +160,35 @@ class ZerodhaFeed(ReconnectingFeed):
                 self._on_message(json.loads(frame))
             return []
         return decode_packet(frame)
+
+
+# The gateway's streaming modes as Kite's ticker names them.
+STREAM_MODES = {"ltp": "ltp", "quote": "quote", "depth": "full"}
+
+
+def _milliseconds(moment: datetime | None) -> int | None:
+    return int(moment.timestamp() * 1000) if moment else None
+
+
+def tick_payload(tick: Tick, exchange: str, symbol: str) -> dict[str, Any]:
+    """The canonical payload of `streaming/payloads.py` for one Kite tick; what the tick lacks is left out."""
+    payload: dict[str, Any] = {"symbol": symbol, "exchange": exchange, "ltp": tick.last_price}
+    stamp = _milliseconds(tick.exchange_timestamp) or _milliseconds(tick.last_trade_time)
+    if stamp:
+        payload["timestamp"] = stamp
+        payload["ltt"] = _milliseconds(tick.last_trade_time) or stamp
+    if tick.mode == "ltp":
+        return payload
+    change = tick.last_price - tick.close if tick.close else 0.0
+    payload |= {
+        "volume": tick.volume, "last_quantity": tick.last_quantity, "average_price": tick.average_price,
+        "total_buy_quantity": tick.buy_quantity, "total_sell_quantity": tick.sell_quantity,
+        "open": tick.open, "high": tick.high, "low": tick.low, "close": tick.close, "oi": tick.oi,
+        "change": round(change, 4), "change_percent": round(change * 100 / tick.close, 4) if tick.close else 0.0,
+    }  # fmt: skip
+    if tick.bids or tick.asks:
+        levels = {side: [{"price": e.price, "quantity": e.quantity, "orders": e.orders} for e in entries]
+                  for side, entries in (("buy", tick.bids), ("sell", tick.asks))}  # fmt: skip
+        payload |= {"depth": levels, "bid": tick.bids[0].price if tick.bids else 0.0,
+                    "ask": tick.asks[0].price if tick.asks else 0.0}  # fmt: skip
+    return payload

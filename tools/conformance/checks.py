@@ -548,7 +548,29 @@ async def c09_streaming(harness: Harness) -> str:
         feed.stop()
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-    return f"{len(ticks)} ticks decoded; reconnected and resubscribed after a drop"
+    quotes = await _unified_stream(harness)
+    return f"{len(ticks)} ticks decoded; reconnected and resubscribed after a drop; {quotes}"
+
+
+async def _unified_stream(harness: Harness) -> str:
+    """The feed in unified terms, as the gateway's WebSocket runs it: subscribe by symbol, hear canonical payloads."""
+    expect(callable(getattr(harness.plugin, "stream", None)), "the plugin streams but has no `stream` (brokers/common/feed.py UnifiedFeed)")
+    heard: list[tuple[str, str, dict]] = []
+    stream = await harness.plugin.stream(harness.account, lambda *quote: heard.append(quote), connect=harness.simulator.feed_connector())
+    task = asyncio.create_task(stream.run())
+    try:
+        unknown = await stream.subscribe([InstrumentRef(exchange="NSE", symbol="SBIN"), InstrumentRef(exchange="NSE", symbol="NOSUCH")], "quote")
+        expect([item.symbol for item in unknown] == ["NOSUCH"], f"subscribing NSE:NOSUCH answered {unknown!r}, not it as unknown")
+        await _eventually(lambda: any(symbol == "SBIN" for _, symbol, _ in heard), "no unified quote for NSE:SBIN after subscribing")
+        exchange, symbol, payload = next(quote for quote in reversed(heard) if quote[1] == "SBIN")
+        truth = _ltp(harness, "NSE", "SBIN")
+        expect(exchange == "NSE" and abs(float(payload.get("ltp", 0)) - truth) < 0.011,
+               f"the unified quote said {exchange}:{symbol} ltp {payload.get('ltp')}, the exchange says {truth}")  # fmt: skip
+    finally:
+        stream.stop()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    return f"unified quotes by symbol ({len(heard)} heard)"
 
 
 async def _eventually(condition: Callable[[], bool], message: str, timeout: float = 5.0) -> None:

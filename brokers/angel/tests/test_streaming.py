@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from brokers.angel.streaming import AngelFeed, decode_packet, subscribe_message
+from brokers.angel.streaming import AngelFeed, decode_packet, subscribe_message, unified_payload
 from brokers.angel.tests.conftest import ws_fixture
 from generated.contract import InstrumentRef
 
@@ -97,5 +97,52 @@ async def test_feed_reconnects_and_resubscribes(simulator):
         assert feed.connections >= 2 and len(ticks) > seen
     finally:
         feed.stop()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+def test_unified_payload_of_a_quote_tick():
+    (tick,) = decode_packet(ws_fixture("quote_mode"))
+    payload = unified_payload(tick, InstrumentRef(exchange="NSE", symbol="SBIN"))
+    assert (payload["symbol"], payload["exchange"], payload["ltp"]) == ("SBIN", "NSE", 571.85)
+    assert payload["ltt"] == payload["timestamp"] == int(tick.exchange_timestamp.timestamp() * 1000)
+    assert (payload["volume"], payload["last_quantity"], payload["average_price"]) == (7196543, 3, 570.71)
+    assert (payload["total_buy_quantity"], payload["close"], payload["change"]) == (1100449, 566.6, 5.25)
+    assert "depth" not in payload and "oi" not in payload  # a Quote packet has neither
+
+
+def test_unified_payload_of_ltp_and_snap_quote_ticks():
+    (ltp,) = decode_packet(ws_fixture("ltp_mode"))
+    assert unified_payload(ltp, InstrumentRef(exchange="NSE", symbol="SBIN")) == {
+        "symbol": "SBIN", "exchange": "NSE", "ltp": 571.8, "ltt": 1703142837000, "timestamp": 1703142837000,
+    }  # fmt: skip
+    (snap,) = decode_packet(ws_fixture("snap_quote_mode"))
+    payload = unified_payload(snap, InstrumentRef(exchange="NFO", symbol="NIFTY26DEC2426000CE"))
+    assert (payload["oi"], payload["bid"], payload["ask"]) == (4500000, 123.4, 123.5)
+    assert payload["depth"]["buy"][0] == {"price": 123.4, "quantity": 100, "orders": 2}
+    assert len(payload["depth"]["sell"]) == 5
+
+
+async def test_stream_speaks_unified_instruments(simulator):
+    plugin = simulator.plugin(rate_limits=[])
+    heard = []
+    stream = await plugin.stream(simulator.issue_session(), lambda *quote: heard.append(quote),
+                                 connect=simulator.feed_connector())  # fmt: skip
+    task = asyncio.create_task(stream.run())
+    try:
+        unknown = await stream.subscribe(
+            [InstrumentRef(exchange="NSE", symbol="SBIN"), InstrumentRef(exchange="NSE", symbol="NOSUCH")], "depth"
+        )
+        assert [item.symbol for item in unknown] == ["NOSUCH"]
+        assert list(stream.feed.subscriptions.values()) == ["full"]  # depth is SnapQuote
+        for _ in range(200):
+            if heard:
+                break
+            await asyncio.sleep(0.01)
+        exchange, symbol, payload = heard[-1]
+        assert (exchange, symbol, payload["symbol"]) == ("NSE", "SBIN", "SBIN") and payload["depth"]["buy"]
+        assert abs(payload["ltp"] - simulator.market.quote("NSE", "SBIN").ltp) < 0.011
+    finally:
+        stream.stop()
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

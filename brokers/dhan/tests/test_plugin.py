@@ -98,6 +98,28 @@ async def test_the_feed_streams_the_exchanges_price(simulator, plugin):
     assert len(ticks[0].bids) == 5
 
 
+async def test_stream_speaks_unified_instruments_and_canonical_payloads(simulator, plugin):
+    account = simulator.issue_session()
+    heard = []
+    stream = await plugin.stream(account, lambda *quote: heard.append(quote), connect=simulator.feed_connector())
+    task = asyncio.create_task(stream.run())
+    try:
+        sbin, nosuch = InstrumentRef(exchange="NSE", symbol="SBIN"), InstrumentRef(exchange="NSE", symbol="NOSUCH")
+        assert await stream.subscribe([sbin, nosuch], "depth") == [nosuch]
+        for _ in range(200):
+            if heard:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        stream.stop()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    exchange, symbol, payload = heard[-1]
+    assert (exchange, symbol, payload["symbol"], payload["exchange"]) == ("NSE", "SBIN", "SBIN", "NSE")
+    assert abs(payload["ltp"] - simulator.market.quote("NSE", "SBIN").ltp) < 0.011
+    assert len(payload["depth"]["buy"]) == 5
+
+
 def test_the_feed_also_answers_over_a_websocket(simulator):
     account = simulator.issue_session()
     client_id, token = account.token.split(":")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
 
@@ -16,6 +17,8 @@ from brokers.dhan.streaming import (
     decode_one,
     decode_packet,
     feed_url,
+    key_of,
+    payload_of,
     subscribe_messages,
 )
 from brokers.dhan.tests.conftest import ws_fixture
@@ -107,3 +110,35 @@ async def test_the_feed_subscribes_each_mode_with_its_request_code():
     await feed.subscribe([("NSE_FNO", 56046)], "full")
     await feed.send_subscriptions(Connection(), list(feed.subscriptions))
     assert [(m["RequestCode"], m["InstrumentList"][0]["SecurityId"]) for m in sent] == [(15, "3045"), (21, "56046")]
+
+
+NIFTY_CE = SimpleNamespace(exchange="NFO", symbol="NIFTY26DEC2426000CE")
+
+
+def test_a_tickers_payload_has_the_price_its_time_and_the_previous_close():
+    (tick,) = _feed().decode(ws_fixture("prev_close") + ws_fixture("ticker"))
+    assert key_of(tick) == ("NSE_EQ", 3045)
+    stamp = int(datetime(2024, 12, 2, 9, 15, 3, tzinfo=UTC).timestamp() * 1000)
+    assert payload_of(tick, SimpleNamespace(exchange="NSE", symbol="SBIN")) == {
+        "symbol": "SBIN", "exchange": "NSE", "ltp": 790.35, "ltt": stamp, "timestamp": stamp,
+        "close": 788.2, "change": 2.15, "change_percent": 0.27,
+    }  # fmt: skip
+
+
+def test_a_quotes_payload_adds_the_days_figures_but_no_depth():
+    payload = payload_of(decode_one(ws_fixture("quote")), SimpleNamespace(exchange="NSE", symbol="SBIN"))
+    assert (payload["volume"], payload["last_quantity"], payload["average_price"]) == (120000, 10, 789.9)
+    assert (payload["total_buy_quantity"], payload["total_sell_quantity"]) == (1825, 900)
+    assert (payload["open"], payload["high"], payload["low"], payload["close"]) == (786.0, 792.0, 784.5, 788.2)
+    assert "depth" not in payload and "oi" not in payload
+
+
+def test_a_full_packets_payload_adds_open_interest_and_depth():
+    payload = payload_of(decode_one(ws_fixture("full")), NIFTY_CE)
+    assert (payload["symbol"], payload["exchange"], payload["ltp"], payload["oi"]) == (
+        "NIFTY26DEC2426000CE", "NFO", 109.35, 1520000,
+    )  # fmt: skip
+    assert payload["depth"]["buy"][0] == {"price": 790.3, "quantity": 1800, "orders": 3}
+    assert payload["depth"]["sell"][0] == {"price": 790.4, "quantity": 900, "orders": 2}
+    assert (payload["bid"], payload["ask"]) == (790.3, 790.4)
+    assert len(payload["depth"]["buy"]) == len(payload["depth"]["sell"]) == 5

@@ -7,7 +7,14 @@ import struct
 
 import pytest
 
-from brokers.fyers.streaming import FeedDecoder, auth_message, decode_packet, subscribe_message, topic_name
+from brokers.fyers.streaming import (
+    FeedDecoder,
+    auth_message,
+    decode_packet,
+    subscribe_message,
+    tick_payload,
+    topic_name,
+)
 from brokers.fyers.tests.conftest import ws_fixture
 from generated.contract import InstrumentRef
 from generated.errors import NotSupported
@@ -125,3 +132,52 @@ async def test_an_unknown_feed_mode_is_not_supported(simulator):
         await simulator.plugin().open_feed(
             simulator.issue_session(), [InstrumentRef(exchange="NSE", symbol="SBIN")], print, mode="tbt"
         )
+
+
+def test_a_tick_becomes_the_canonical_payload_under_its_unified_name():
+    [tick] = decode_packet(ws_fixture("snapshot_sbin"))
+    payload = tick_payload(tick, InstrumentRef(exchange="NSE", symbol="SBIN"))
+    assert (payload["symbol"], payload["exchange"], payload["ltp"], payload["close"]) == ("SBIN", "NSE", 586.3, 581.2)
+    assert (payload["bid"], payload["ask"], payload["volume"], payload["last_quantity"]) == (586.25, 586.3, 1234567, 5)
+    assert (payload["total_buy_quantity"], payload["total_sell_quantity"]) == (2396, 4380)
+    assert payload["ltt"] == 1691020800000 and payload["timestamp"] >= payload["ltt"]
+    assert (payload["change"], payload["change_percent"]) == (5.1, round(5.1 * 100 / 581.2, 4))
+    assert "depth" not in payload
+
+
+def test_an_index_payload_leaves_out_what_an_index_topic_lacks():
+    [tick] = decode_packet(ws_fixture("index_snapshot"))
+    payload = tick_payload(tick, InstrumentRef(exchange="NSE_INDEX", symbol="NIFTY"))
+    assert (payload["symbol"], payload["ltp"], payload["open"]) == ("NIFTY", 24310.55, 24210.0)
+    assert not {"volume", "bid", "ask", "oi", "depth"} & payload.keys()
+
+
+def test_a_depth_tick_carries_five_levels_a_side():
+    tick = decode_packet(ws_fixture("depth_snapshot_sbin"))[-1]
+    depth = tick_payload(tick, InstrumentRef(exchange="NSE", symbol="SBIN"))["depth"]
+    assert [level["price"] for level in depth["buy"]] == [586.25, 586.2, 586.15, 586.1, 586.05]
+    assert depth["sell"][0] == {"price": 586.3, "quantity": 40, "orders": 2}
+
+
+async def test_the_unified_stream_answers_unknown_symbols_and_quotes_by_name(simulator):
+    heard, arrived = [], asyncio.Event()
+
+    def on_quote(exchange, symbol, payload):
+        heard.append((exchange, symbol, payload))
+        if payload.get("depth"):
+            arrived.set()
+
+    stream = await simulator.plugin().stream(simulator.issue_session(), on_quote, connect=simulator.feed_connector())
+    task = asyncio.create_task(stream.run())
+    try:
+        sbin, nosuch = InstrumentRef(exchange="NSE", symbol="SBIN"), InstrumentRef(exchange="NSE", symbol="NOSUCH")
+        assert await stream.subscribe([sbin, nosuch], "depth") == [nosuch]
+        assert list(stream.feed.subscriptions.values()) == ["full"]
+        await asyncio.wait_for(arrived.wait(), 10)
+    finally:
+        stream.stop()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    exchange, symbol, payload = heard[-1]
+    assert (exchange, symbol, payload["symbol"]) == ("NSE", "SBIN", "SBIN")
+    assert abs(payload["ltp"] - simulator.market.quote("NSE", "SBIN").ltp) < 0.011

@@ -13,7 +13,7 @@ import struct
 
 import pytest
 
-from brokers.upstox.streaming import FeedResponse, decode_frame, subscription_message
+from brokers.upstox.streaming import FeedResponse, decode_frame, subscription_message, tick_payload
 from brokers.upstox.tests.conftest import ws_fixture
 from generated.contract import InstrumentRef
 from generated.errors import BrokerBadResponse
@@ -146,3 +146,65 @@ async def test_the_feed_authorizes_each_connection_and_resubscribes_after_a_drop
         await asyncio.gather(task, return_exceptions=True)
     feed_requests = [request for request in simulator.requests if request.path == "/v3/feed/market-data-feed/authorize"]
     assert len(feed_requests) == feed.connections == 2
+
+
+def test_a_full_tick_is_the_canonical_payload():
+    option, index = decode_frame(ws_fixture("full_mixed"))
+    payload = tick_payload(option, InstrumentRef(exchange="NFO", symbol="NIFTY26DEC2426000CE"))
+
+    assert (payload["symbol"], payload["exchange"], payload["ltp"], payload["volume"]) == (
+        "NIFTY26DEC2426000CE",
+        "NFO",
+        118.35,
+        1200000,
+    )
+    assert (payload["open"], payload["average_price"], payload["oi"]) == (121.0, 117.52, 5400000.0)
+    assert payload["depth"]["buy"][0] == {"price": 118.3, "quantity": 75, "orders": 0}
+    assert (payload["bid"], payload["total_sell_quantity"]) == (118.3, 420000)
+    assert payload["ltt"] == payload["timestamp"] == int(option.last_trade_time.timestamp() * 1000)
+    index_payload = tick_payload(index, InstrumentRef(exchange="NSE_INDEX", symbol="NIFTY"))
+    assert index_payload["change"] == round(19671.1 - 19624.7, 4) and "volume" not in index_payload
+    assert "depth" not in index_payload
+
+
+def test_an_ltpc_tick_leaves_out_what_it_lacks():
+    (tick,) = decode_frame(ws_fixture("ltpc"))
+    payload = tick_payload(tick, InstrumentRef(exchange="NSE", symbol="SBIN"))
+
+    assert payload == {
+        "symbol": "SBIN",
+        "exchange": "NSE",
+        "ltp": 570.6,
+        "ltt": 1697699204000,
+        "timestamp": 1697699204000,
+        "close": 570.1,
+        "change": 0.5,
+        "change_percent": round(0.5 * 100 / 570.1, 4),
+        "last_quantity": 25,
+    }
+
+
+async def test_the_unified_stream_hears_sbin_and_refuses_an_unknown_symbol(simulator):
+    plugin, account = simulator.plugin(), simulator.issue_session()
+    heard, arrived = [], asyncio.Event()
+
+    def on_quote(exchange, symbol, payload):
+        heard.append((exchange, symbol, payload))
+        arrived.set()
+
+    stream = await plugin.stream(account, on_quote, connect=simulator.feed_connector())
+    task = asyncio.create_task(stream.run())
+    try:
+        unknown = await stream.subscribe(
+            [InstrumentRef(exchange="NSE", symbol="SBIN"), InstrumentRef(exchange="NSE", symbol="NOSUCH")], "depth"
+        )
+        assert [item.symbol for item in unknown] == ["NOSUCH"]
+        assert set(stream.feed.subscriptions.values()) == {"full"}
+        await asyncio.wait_for(arrived.wait(), 5)
+    finally:
+        stream.stop()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    exchange, symbol, payload = heard[-1]
+    assert (exchange, symbol, payload["ltp"]) == ("NSE", "SBIN", simulator.market.quote("NSE", "SBIN").ltp)
+    assert len(payload["depth"]["buy"]) > 0

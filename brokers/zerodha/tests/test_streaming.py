@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from brokers.zerodha.streaming import ZerodhaFeed, decode_one, decode_packet, ticker_url
+from brokers.zerodha.streaming import ZerodhaFeed, decode_one, decode_packet, tick_payload, ticker_url
 from brokers.zerodha.tests.conftest import ws_fixture
 from generated.contract import InstrumentRef
 
@@ -32,6 +32,20 @@ def test_a_full_packet_has_five_levels_each_side_and_timestamps():
     assert (tick.bids[0].price, tick.bids[0].quantity, tick.bids[0].orders) == (1412.9, 40, 2)
     assert tick.asks[4].price == 1413.15
     assert tick.exchange_timestamp.timestamp() == 1623147356
+
+
+def test_a_full_tick_becomes_the_canonical_payload_with_depth_and_milliseconds():
+    [tick] = decode_packet(ws_fixture("quote_full_mode"))
+
+    payload = tick_payload(tick, "NSE", "INFY")
+
+    assert (payload["symbol"], payload["exchange"], payload["ltp"]) == ("INFY", "NSE", tick.last_price)
+    assert payload["timestamp"] == 1623147356000 and payload["close"] == tick.close
+    assert payload["bid"] == 1412.9 and len(payload["depth"]["sell"]) == 5
+
+
+def test_an_ltp_tick_carries_only_the_price():
+    assert set(tick_payload(decode_packet(ws_fixture("ltp_mode"))[0], "NSE", "INFY")) == {"symbol", "exchange", "ltp"}
 
 
 def test_index_packets_are_not_tradable_and_carry_ohlc():

@@ -14,7 +14,9 @@ SECRET = "kite-simulated-secret"
 
 @pytest.fixture
 def app(settings):
-    settings = settings.model_copy(update={"broker_simulators": "zerodha", "host_server": "http://testserver"})
+    # The order watch is polled by hand here, so no background beat races the test's own reads.
+    update = {"broker_simulators": "zerodha", "host_server": "http://testserver", "order_watch_interval": 0}
+    settings = settings.model_copy(update=update)
     return create_app(settings, validate_responses=True)
 
 
@@ -83,3 +85,44 @@ def test_a_forged_callback_without_the_issued_state_is_refused(app, client):
 
     assert answer.status_code == 403
     assert app.services.sessions.latest(1) is None
+
+
+async def test_order_updates_of_a_live_broker_reach_the_order_events(app, client):
+    sign_up(client)
+    _save_credentials(client)
+    key = app.services.accounts.create_api_key("admin")
+    client.post("/broker/login", data={"csrf_token": csrf_of(client.get("/broker").text), "broker": "zerodha"})
+    app.services.accounts.set_analyze_mode(1, False)
+    heard = []
+    app.services.events.subscribe(lambda user_id, order: heard.append((user_id, order)))
+    watch = app.order_watch
+
+    baseline = await watch.poll_once()
+    placed = client.post(
+        "/api/v1/placeorder",
+        json={"apikey": key, "strategy": "t", "exchange": "NSE", "symbol": "SBIN", "action": "BUY", "quantity": 1,
+              "pricetype": "MARKET", "product": "MIS"},
+    ).json()  # fmt: skip
+    announced = await watch.poll_once()
+    again = await watch.poll_once()
+
+    assert (baseline, announced, again) == (0, 1, 0)
+    assert heard[0][0] == 1
+    assert heard[0][1]["orderid"] == placed["orderid"] and heard[0][1]["order_status"] == "complete"
+
+
+
+async def test_the_websocket_feed_streams_from_the_live_broker_while_connected(app, client):
+    sign_up(client)
+    _save_credentials(client)
+    source = app.feed.adapter._source_of  # what the feed asks before every connect and on every heartbeat
+
+    before = await source()
+    client.post("/broker/login", data={"csrf_token": csrf_of(client.get("/broker").text), "broker": "zerodha"})
+    app.services.accounts.set_analyze_mode(1, False)
+    live = await source()
+    app.services.accounts.set_analyze_mode(1, True)
+    analyzing = await source()
+
+    assert before is None and analyzing is None
+    assert live.broker == "zerodha" and live.key[0] == 1
