@@ -55,7 +55,10 @@ class OrderWatch:
     async def poll_once(self) -> int:
         """Read every live user's order book once; answer how many order events went out."""
         sent = 0
-        for user_id in await asyncio.to_thread(self._sessions.live_users):
+        users = await asyncio.to_thread(self._sessions.live_users)
+        # A user who logged out is forgotten: their next login starts from a fresh baseline.
+        self._seen = {key: seen for key, seen in self._seen.items() if key[0] in users}
+        for user_id in users:
             try:
                 route = self._router.route(Principal(user_id=user_id, username=""))
                 if route.is_analyze:

@@ -24,7 +24,16 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from brokers.common.feed import Connection, Connector, ReconnectingFeed, TickHandler, websocket_connector
+from brokers.common.feed import (
+    Connection,
+    Connector,
+    DepthEntry,
+    ReconnectingFeed,
+    TickHandler,
+    depth_payload,
+    price_payload,
+    websocket_connector,
+)
 
 __all__ = [
     "EXCHANGE_TYPES",
@@ -53,13 +62,6 @@ PRICE_DIVISORS = {13: 10_000_000.0}
 DEFAULT_DIVISOR = 100.0
 PACKET_SIZES = {1: 51, 2: 123, 3: 379}
 TOKEN_BYTES = slice(2, 27)
-
-
-@dataclass(frozen=True, slots=True)
-class DepthEntry:
-    price: float
-    quantity: int
-    orders: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,36 +136,23 @@ def decode_packet(data: bytes) -> list[Tick]:
     return [replace(tick, **fields)]
 
 
-def _milliseconds(stamp: datetime | None) -> dict[str, int]:
-    return {"ltt": int(stamp.timestamp() * 1000), "timestamp": int(stamp.timestamp() * 1000)} if stamp else {}
-
-
-def _levels(side: tuple[DepthEntry, ...]) -> list[dict[str, Any]]:
-    return [{"price": level.price, "quantity": level.quantity, "orders": level.orders} for level in side]
-
-
 def unified_payload(tick: Tick, instrument: Any) -> dict[str, Any]:
     """The canonical payload (streaming/payloads.py) of one tick: only the fields its packet mode carries."""
-    payload: dict[str, Any] = {
-        "symbol": instrument.symbol, "exchange": instrument.exchange, "ltp": tick.last_price,
-        **_milliseconds(tick.exchange_timestamp),
-    }  # fmt: skip
-    if tick.mode == "ltp":
+    is_ltp = tick.mode == "ltp"
+    payload = price_payload(
+        instrument, tick.last_price, stamped_at=tick.exchange_timestamp,
+        traded_at=tick.last_trade_time if tick.mode == "full" else None,
+        prev_close=0.0 if is_ltp else tick.close,  # the previous session's close
+    )  # fmt: skip
+    if is_ltp:
         return payload
-    change = tick.last_price - tick.close if tick.close else 0.0
     payload |= {
         "volume": tick.volume, "last_quantity": tick.last_quantity, "average_price": tick.average_price,
         "total_buy_quantity": int(tick.buy_quantity), "total_sell_quantity": int(tick.sell_quantity),
-        "open": tick.open, "high": tick.high, "low": tick.low, "close": tick.close,  # close: the previous session's
-        "change": round(change, 4), "change_percent": round(change * 100 / tick.close, 4) if tick.close else 0.0,
+        "open": tick.open, "high": tick.high, "low": tick.low,
     }  # fmt: skip
     if tick.mode == "full":
-        payload |= {
-            "oi": tick.oi, "depth": {"buy": _levels(tick.bids), "sell": _levels(tick.asks)},
-            "bid": tick.bids[0].price if tick.bids else 0.0, "ask": tick.asks[0].price if tick.asks else 0.0,
-        }  # fmt: skip
-        if tick.last_trade_time:
-            payload["ltt"] = int(tick.last_trade_time.timestamp() * 1000)
+        payload |= {"oi": tick.oi, **depth_payload(tick.bids, tick.asks)}
     return payload
 
 

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
@@ -127,6 +129,53 @@ class ReconnectingFeed:
                 await outcome
 
 
+@dataclass(frozen=True, slots=True)
+class DepthEntry:
+    """One level of a broker's market depth, prices in rupees; brokers that send no order count leave 0."""
+
+    price: float
+    quantity: int
+    orders: int = 0
+
+
+def price_payload(
+    instrument: Any,
+    ltp: float,
+    *,
+    traded_at: datetime | None = None,
+    stamped_at: datetime | None = None,
+    prev_close: float = 0.0,
+) -> dict[str, Any]:
+    """The start of every canonical payload (`streaming/payloads.py`): the unified names, the price, its times in
+    epoch milliseconds, and the previous close with the change from it, each only when the broker sent it."""
+    payload: dict[str, Any] = {"symbol": instrument.symbol, "exchange": instrument.exchange, "ltp": ltp}
+    traded_at = traded_at or stamped_at
+    if traded_at is not None:
+        payload["ltt"] = int(traded_at.timestamp() * 1000)
+        payload["timestamp"] = int((stamped_at or traded_at).timestamp() * 1000)
+    if prev_close:
+        change = ltp - prev_close
+        payload |= {
+            "close": prev_close,
+            "change": round(change, 4),
+            "change_percent": round(change * 100 / prev_close, 4),
+        }
+    return payload
+
+
+def depth_payload(bids: Sequence[DepthEntry], asks: Sequence[DepthEntry]) -> dict[str, Any]:
+    """The canonical payload's depth and best bid and ask, from a tick's levels."""
+
+    def levels(side: Sequence[DepthEntry]) -> list[dict[str, Any]]:
+        return [{"price": level.price, "quantity": level.quantity, "orders": level.orders} for level in side]
+
+    return {
+        "depth": {"buy": levels(bids), "sell": levels(asks)},
+        "bid": bids[0].price if bids else 0.0,
+        "ask": asks[0].price if asks else 0.0,
+    }
+
+
 # The gateway's three streaming modes, as each plugin's feed maps them to its broker's own.
 STREAM_MODES = ("ltp", "quote", "depth")
 QuoteHandler = Callable[[str, str, dict[str, Any]], None]  # exchange, symbol, canonical payload
@@ -172,8 +221,8 @@ class UnifiedFeed:
         self._instruments.update(keys)
         if keys:
             await self.feed.subscribe(list(keys), self._modes[mode])
-        found = set(map(id, keys.values()))
-        return [instrument for instrument in instruments if id(instrument) not in found]
+        found = {(item.exchange, item.symbol) for item in keys.values()}
+        return [item for item in instruments if (item.exchange, item.symbol) not in found]
 
     async def run(self) -> None:
         await self.feed.run()

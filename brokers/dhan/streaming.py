@@ -34,7 +34,16 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from brokers.common.feed import Connection, Connector, ReconnectingFeed, TickHandler, websocket_connector
+from brokers.common.feed import (
+    Connection,
+    Connector,
+    DepthEntry,
+    ReconnectingFeed,
+    TickHandler,
+    depth_payload,
+    price_payload,
+    websocket_connector,
+)
 from brokers.dhan.mapping import SEGMENT_OF_CODE
 
 FEED_URL = "wss://api-feed.dhan.co"
@@ -51,13 +60,6 @@ _QUOTE = struct.Struct("<fhifiiiffff")
 _FULL = struct.Struct("<fhifiiiiiiffff")
 _LEVEL = struct.Struct("<iihhff")
 _MODES = {TICKER: "ltp", QUOTE: "quote", FULL: "full"}
-
-
-@dataclass(frozen=True, slots=True)
-class DepthEntry:
-    price: float
-    quantity: int
-    orders: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,10 +195,6 @@ def key_of(tick: Tick) -> tuple[str, int]:
     return tick.exchange_segment, tick.security_id
 
 
-def _levels(entries: tuple[DepthEntry, ...]) -> list[dict[str, Any]]:
-    return [{"price": entry.price, "quantity": entry.quantity, "orders": entry.orders} for entry in entries]
-
-
 def payload_of(tick: Tick, instrument: Any) -> dict[str, Any]:
     """The canonical payload (streaming/payloads.py) of one tick, in `instrument`'s unified names.
 
@@ -204,16 +202,7 @@ def payload_of(tick: Tick, instrument: Any) -> dict[str, Any]:
     the day's figures; a full packet adds open interest and five levels of depth. What a packet lacks is
     left out.
     """
-    payload: dict[str, Any] = {"symbol": instrument.symbol, "exchange": instrument.exchange, "ltp": tick.last_price}
-    if tick.last_trade_time is not None:
-        payload["ltt"] = payload["timestamp"] = int(tick.last_trade_time.timestamp() * 1000)
-    if tick.close:
-        change = tick.last_price - tick.close
-        payload |= {
-            "close": tick.close,
-            "change": round(change, 2),
-            "change_percent": round(change * 100 / tick.close, 2),
-        }
+    payload = price_payload(instrument, tick.last_price, traded_at=tick.last_trade_time, prev_close=tick.close)
     if tick.mode in ("quote", "full"):
         payload |= {
             "volume": tick.volume, "last_quantity": tick.last_quantity, "average_price": tick.average_price,
@@ -221,12 +210,7 @@ def payload_of(tick: Tick, instrument: Any) -> dict[str, Any]:
             "open": tick.open, "high": tick.high, "low": tick.low,
         }  # fmt: skip
     if tick.mode == "full":
-        payload["oi"] = tick.oi
-        payload["depth"] = {"buy": _levels(tick.bids), "sell": _levels(tick.asks)}
-        if tick.bids:
-            payload["bid"] = tick.bids[0].price
-        if tick.asks:
-            payload["ask"] = tick.asks[0].price
+        payload |= {"oi": tick.oi, **depth_payload(tick.bids, tick.asks)}
     return payload
 
 

@@ -33,7 +33,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from brokers.common.feed import Connection, Connector, ReconnectingFeed, TickHandler
+from brokers.common.feed import (
+    Connection,
+    Connector,
+    DepthEntry,
+    ReconnectingFeed,
+    TickHandler,
+    depth_payload,
+    price_payload,
+)
 
 FEED_URL = "wss://socket.fyers.in/hsm/v1-5/prod"
 SOURCE = "brokergate"
@@ -66,13 +74,6 @@ HSM_SEGMENTS = {
     "1211": "bse_fo",
     "1120": "mcx_fo",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class DepthEntry:
-    price: float
-    quantity: int
-    orders: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,15 +274,11 @@ def tick_payload(tick: Tick, instrument: Any) -> dict[str, Any]:
     Index topics carry only prices and a feed time, so their quantities, bid/ask and OI are left out;
     a tick's depth is there only when its depth topic is subscribed (mode `full`).
     """
-    payload: dict[str, Any] = {"symbol": instrument.symbol, "exchange": instrument.exchange, "ltp": tick.last_price}
-    traded = tick.last_trade_time or tick.exchange_timestamp  # index topics have only the feed time
-    if traded is not None:
-        payload["ltt"] = int(traded.timestamp() * 1000)
-        payload["timestamp"] = int((tick.exchange_timestamp or traded).timestamp() * 1000)
-    payload.update(open=tick.open, high=tick.high, low=tick.low, close=tick.close)
-    if tick.close:
-        change = tick.last_price - tick.close
-        payload["change"], payload["change_percent"] = round(change, 4), round(change * 100 / tick.close, 4)
+    payload = price_payload(
+        instrument, tick.last_price, traded_at=tick.last_trade_time, stamped_at=tick.exchange_timestamp,
+        prev_close=tick.close,
+    )  # fmt: skip
+    payload.update(open=tick.open, high=tick.high, low=tick.low)
     if not tick.topic.startswith("if|"):
         payload.update(
             volume=tick.volume, last_quantity=tick.last_quantity, average_price=tick.average_price,
@@ -289,10 +286,7 @@ def tick_payload(tick: Tick, instrument: Any) -> dict[str, Any]:
             oi=tick.oi, bid=tick.bid, ask=tick.ask,
         )  # fmt: skip
     if tick.bids or tick.asks:
-        payload["depth"] = {
-            side: [{"price": level.price, "quantity": level.quantity, "orders": level.orders} for level in levels]
-            for side, levels in (("buy", tick.bids), ("sell", tick.asks))
-        }
+        payload["depth"] = depth_payload(tick.bids, tick.asks)["depth"]
     return payload
 
 

@@ -25,7 +25,7 @@ from typing import Any
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.message import DecodeError
 
-from brokers.common.feed import Connection, Connector, ReconnectingFeed
+from brokers.common.feed import Connection, Connector, DepthEntry, ReconnectingFeed, depth_payload, price_payload
 from generated.errors import BrokerBadResponse
 
 PACKAGE = "com.upstox.marketdatafeederv3udapi.rpc.proto"
@@ -154,12 +154,6 @@ STREAM_MODE_TO_FEED = {"ltp": "ltp", "quote": "quote", "depth": "full"}
 
 
 @dataclass(frozen=True, slots=True)
-class DepthEntry:
-    price: float
-    quantity: int
-
-
-@dataclass(frozen=True, slots=True)
 class Tick:
     """One instrument's update as Upstox sends it."""
 
@@ -238,34 +232,20 @@ def decode_frame(data: bytes) -> list[Tick]:
     return [tick for tick in ticks if tick is not None]
 
 
-def _levels(entries: tuple[DepthEntry, ...]) -> list[dict[str, Any]]:
-    return [{"price": entry.price, "quantity": entry.quantity, "orders": 0} for entry in entries]  # no order counts
-
-
 def tick_payload(tick: Tick, instrument: Any) -> dict[str, Any]:
     """The canonical payload (streaming/payloads.py) of one tick, named by its unified `instrument`.
 
     Prices arrive in rupees. Only what the tick's mode carries is set: an `ltpc` tick has no volume or
-    depth, an index none of either, and `project_tick` reads a missing field as 0.
+    depth, an index none of either, and `project_tick` reads a missing field as 0. Upstox's depth has no
+    order counts, so its levels say 0.
     """
-    payload: dict[str, Any] = {"symbol": instrument.symbol, "exchange": instrument.exchange, "ltp": tick.last_price}
-    if tick.last_trade_time is not None:
-        payload["ltt"] = payload["timestamp"] = int(tick.last_trade_time.timestamp() * 1000)
-    if tick.close:
-        change = tick.last_price - tick.close
-        payload |= {
-            "close": tick.close,
-            "change": round(change, 4),
-            "change_percent": round(change * 100 / tick.close, 4),
-        }
+    payload = price_payload(instrument, tick.last_price, traded_at=tick.last_trade_time, prev_close=tick.close)
     if tick.mode != "index_full":
         payload["last_quantity"] = tick.last_quantity
     if tick.mode in ("full", "index_full"):
         payload |= {"open": tick.open, "high": tick.high, "low": tick.low}
     if tick.mode in ("full", "option_greeks"):
-        buy, sell = _levels(tick.bids), _levels(tick.asks)
-        payload |= {"volume": tick.volume, "oi": tick.oi, "depth": {"buy": buy, "sell": sell}}
-        payload |= {"bid": buy[0]["price"] if buy else 0.0, "ask": sell[0]["price"] if sell else 0.0}
+        payload |= {"volume": tick.volume, "oi": tick.oi, **depth_payload(tick.bids, tick.asks)}
     if tick.mode == "full":
         payload |= {
             "average_price": tick.average_price,

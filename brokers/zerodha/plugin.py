@@ -209,7 +209,7 @@ class ZerodhaPlugin:
 
         return UnifiedFeed(
             feed, on_quote, resolve=resolve, key_of=lambda tick: tick.instrument_token,
-            payload_of=lambda tick, item: tick_payload(tick, item.exchange, item.symbol), modes=STREAM_MODES,
+            payload_of=tick_payload, modes=STREAM_MODES,
         )  # fmt: skip
 
     # GTT is Kite's, but not wired yet: the manifest leaves `gtt` out, so the gateway never calls these.

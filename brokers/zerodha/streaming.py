@@ -17,7 +17,16 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from brokers.common.feed import Connection, Connector, ReconnectingFeed, TickHandler, websocket_connector
+from brokers.common.feed import (
+    Connection,
+    Connector,
+    DepthEntry,
+    ReconnectingFeed,
+    TickHandler,
+    depth_payload,
+    price_payload,
+    websocket_connector,
+)
 
 TICKER_URL = "wss://ws.kite.trade"
 MODES = ("ltp", "quote", "full")
@@ -27,13 +36,6 @@ SEGMENT_INDICES = 9
 PRICE_DIVISORS = {3: 10_000_000.0, 6: 10_000.0}
 DEFAULT_DIVISOR = 100.0
 PACKET_MODES = {8: "ltp", 28: "quote", 32: "full", 44: "quote", 184: "full"}
-
-
-@dataclass(frozen=True, slots=True)
-class DepthEntry:
-    price: float
-    quantity: int
-    orders: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,29 +168,19 @@ class ZerodhaFeed(ReconnectingFeed):
 STREAM_MODES = {"ltp": "ltp", "quote": "quote", "depth": "full"}
 
 
-def _milliseconds(moment: datetime | None) -> int | None:
-    return int(moment.timestamp() * 1000) if moment else None
-
-
-def tick_payload(tick: Tick, exchange: str, symbol: str) -> dict[str, Any]:
+def tick_payload(tick: Tick, instrument: Any) -> dict[str, Any]:
     """The canonical payload of `streaming/payloads.py` for one Kite tick; what the tick lacks is left out."""
-    payload: dict[str, Any] = {"symbol": symbol, "exchange": exchange, "ltp": tick.last_price}
-    stamp = _milliseconds(tick.exchange_timestamp) or _milliseconds(tick.last_trade_time)
-    if stamp:
-        payload["timestamp"] = stamp
-        payload["ltt"] = _milliseconds(tick.last_trade_time) or stamp
+    payload = price_payload(
+        instrument, tick.last_price, traded_at=tick.last_trade_time, stamped_at=tick.exchange_timestamp,
+        prev_close=tick.close,
+    )  # fmt: skip
     if tick.mode == "ltp":
         return payload
-    change = tick.last_price - tick.close if tick.close else 0.0
     payload |= {
         "volume": tick.volume, "last_quantity": tick.last_quantity, "average_price": tick.average_price,
         "total_buy_quantity": tick.buy_quantity, "total_sell_quantity": tick.sell_quantity,
-        "open": tick.open, "high": tick.high, "low": tick.low, "close": tick.close, "oi": tick.oi,
-        "change": round(change, 4), "change_percent": round(change * 100 / tick.close, 4) if tick.close else 0.0,
+        "open": tick.open, "high": tick.high, "low": tick.low, "oi": tick.oi,
     }  # fmt: skip
     if tick.bids or tick.asks:
-        levels = {side: [{"price": e.price, "quantity": e.quantity, "orders": e.orders} for e in entries]
-                  for side, entries in (("buy", tick.bids), ("sell", tick.asks))}  # fmt: skip
-        payload |= {"depth": levels, "bid": tick.bids[0].price if tick.bids else 0.0,
-                    "ask": tick.asks[0].price if tick.asks else 0.0}  # fmt: skip
+        payload |= depth_payload(tick.bids, tick.asks)
     return payload

@@ -11,6 +11,8 @@ from brokers.zerodha.streaming import ZerodhaFeed, decode_one, decode_packet, ti
 from brokers.zerodha.tests.conftest import ws_fixture
 from generated.contract import InstrumentRef
 
+INFY = InstrumentRef(exchange="NSE", symbol="INFY")
+
 
 def test_an_ltp_packet_has_the_price_in_rupees():
     [tick] = decode_packet(ws_fixture("ltp_mode"))
@@ -37,7 +39,7 @@ def test_a_full_packet_has_five_levels_each_side_and_timestamps():
 def test_a_full_tick_becomes_the_canonical_payload_with_depth_and_milliseconds():
     [tick] = decode_packet(ws_fixture("quote_full_mode"))
 
-    payload = tick_payload(tick, "NSE", "INFY")
+    payload = tick_payload(tick, INFY)
 
     assert (payload["symbol"], payload["exchange"], payload["ltp"]) == ("INFY", "NSE", tick.last_price)
     assert payload["timestamp"] == 1623147356000 and payload["close"] == tick.close
@@ -45,7 +47,7 @@ def test_a_full_tick_becomes_the_canonical_payload_with_depth_and_milliseconds()
 
 
 def test_an_ltp_tick_carries_only_the_price():
-    assert set(tick_payload(decode_packet(ws_fixture("ltp_mode"))[0], "NSE", "INFY")) == {"symbol", "exchange", "ltp"}
+    assert set(tick_payload(decode_packet(ws_fixture("ltp_mode"))[0], INFY)) == {"symbol", "exchange", "ltp"}
 
 
 def test_index_packets_are_not_tradable_and_carry_ohlc():
