@@ -60,10 +60,13 @@ def test_single_greeks_agree_with_the_chain(ask, atm_call, nifty_expiry_text):
     assert body["greeks"]["vega"] == leg["vega"]
 
 
-def test_forward_price_override_is_used_as_is(ask, atm_call, market):
-    body = ask("optiongreeks", symbol=atm_call, exchange="NFO", forward_price="26000")
+def test_forward_price_override_is_used_as_is(ask, atm_call, nifty_atm):
+    # A forward just above the strike keeps the option's price above its intrinsic value wherever the
+    # simulated index stands at the hour the test runs.
+    forward = nifty_atm + 10
+    body = ask("optiongreeks", symbol=atm_call, exchange="NFO", forward_price=str(forward))
 
-    assert body["spot_price"] == 26000.0
+    assert body["spot_price"] == forward
     sigma, _ = _vollib(body)
     assert body["implied_volatility"] == pytest.approx(sigma * 100, abs=0.011)
 
