@@ -65,7 +65,9 @@ def create_app(settings: Settings, *, validate_responses: bool = False, services
         await feed.start()
         services.events.subscribe(feed.publish_order_update)
         await watch.start()
+        services.scheduler.start()
         yield
+        services.scheduler.stop()
         await watch.stop()
         services.events.unsubscribe(feed.publish_order_update)
         await feed.stop()

@@ -14,6 +14,7 @@ from gateway.credentials import BrokerCredentials
 from gateway.events import OrderEvents
 from gateway.orders import OrderDesk
 from gateway.routing import SANDBOX, BrokerRouter
+from gateway.scheduler import Scheduler
 from gateway.sessions import BrokerSessions
 from gateway.settings import Settings
 from gateway.simulated import attach_simulators, simulated_brokers
@@ -35,6 +36,7 @@ class Services:
     sandbox: SandboxEngine
     orders: OrderDesk
     events: OrderEvents
+    scheduler: Scheduler
     simulators: dict[str, Any] = field(default_factory=dict)  # broker id -> its offline simulator (BROKER_SIMULATORS)
 
     @classmethod
@@ -60,6 +62,19 @@ class Services:
         simulators = attach_simulators(registry, simulated, settings.host_server)
         router = BrokerRouter(registry, accounts, sessions, credentials)
         orders = OrderDesk(engine, router, market)
+        scheduler = Scheduler(engine)
         return cls(
-            settings, engine, accounts, sessions, credentials, registry, router, market, sandbox, orders, events, simulators
+            settings,
+            engine,
+            accounts,
+            sessions,
+            credentials,
+            registry,
+            router,
+            market,
+            sandbox,
+            orders,
+            events,
+            scheduler,
+            simulators,
         )
