@@ -1,0 +1,86 @@
+"""Start-up and memory: time from `brokergate serve` to the first answered request, and the idle RSS.
+
+Measured twice in a fresh folder: the first start (it writes `.env`, creates the database and runs
+every migration) and a second start on what the first left. The RSS is that of the whole server,
+REST and WebSocket feed together, summed over the process and any children, after it has idled.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from tools.bench_http import HOST, free_port
+
+IDLE_SECONDS = 3.0
+
+
+def _rss_kib(pid: int) -> int:
+    """Resident memory of `pid` and its descendants, in KiB, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        pending.extend(children.get(current, []))
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+    return total
+
+
+def _start(folder: str) -> dict:
+    port, feed_port = free_port(), free_port()
+    environment = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+        "DATABASE_URL": f"sqlite:///{Path(folder) / 'brokergate.db'}",
+        "HISTORY_DATABASE": str(Path(folder) / "history.duckdb"),
+        "WEBSOCKET_PORT": str(feed_port),
+        "ZMQ_ADDRESS": "tcp://127.0.0.1:*",
+    }
+    command = [str(Path(sys.executable).parent / "brokergate"), "serve", "--port", str(port)]
+    began = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=folder, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"brokergate serve exited with {process.returncode}")
+            if time.perf_counter() - began > 60:
+                raise RuntimeError("brokergate serve did not answer within 60 s")
+            try:
+                if httpx.get(f"http://{HOST}:{port}/health", timeout=0.5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.02)
+        ready = time.perf_counter() - began
+        time.sleep(IDLE_SECONDS)
+        return {"seconds_to_first_answer": round(ready, 3), "idle_rss_mb": round(_rss_kib(process.pid) / 1024, 1)}
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def run() -> dict:
+    with tempfile.TemporaryDirectory() as folder:
+        return {"first_start": _start(folder), "second_start": _start(folder)}
+
+
+if __name__ == "__main__":
+    print(run())
