@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test generate check-generated lint bench fuzz sdk install clean conformance
+.PHONY: run test generate check-generated lint bench soak fuzz sdk install clean conformance
 
 $(STAMP): requirements.lock pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ conformance: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m tools.bench
+
+# Mixed REST and WebSocket traffic for MINUTES (default 10); fails on any error, lost order or memory growth
+MINUTES ?= 10
+soak: $(STAMP)
+	$(BIN)/python -m tools.soak --minutes $(MINUTES)
 
 # BROKER=sandbox, or any live broker (fuzzed on its offline simulator): make fuzz BROKER=zerodha
 BROKER ?= sandbox
