@@ -148,15 +148,16 @@ class NorenSimulator(SimulatedBroker):
         """A member's own routes (Flattrade's login page and token exchange)."""
         return []
 
-    def login(self) -> Any:
-        """The login the member's plugin uses; QuickAuth unless the member says otherwise."""
+    def login(self, transport: httpx.AsyncBaseTransport) -> Any:
+        """The login the member's plugin uses, reaching this simulator; QuickAuth unless the member says otherwise."""
         return None
 
     def plugin(self, transport: httpx.AsyncBaseTransport | None = None, **options: Any) -> NorenPlugin:
+        transport = transport or httpx.ASGITransport(app=self.app)
         return NorenPlugin(
-            self.folder, login=self.login(), api_url=f"{self.host}{self.profile.root}",
+            self.folder, login=self.login(transport), api_url=f"{self.host}{self.profile.root}",
             master_url=f"{self.host}{self._master_root}", feed_url=f"ws://{self.broker}.simulator/feed",
-            transport=transport or httpx.ASGITransport(app=self.app), **options,
+            transport=transport, **options,
         )  # fmt: skip
 
     def login_params(self) -> dict[str, str]:
