@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from brokers.families.noren.auth import QuickAuth, Session
-from brokers.families.noren.plugin import NorenPlugin
+from brokers.families.noren.plugin import NorenPlugin, StreamingNorenPlugin, build
 from brokers.families.noren.profile import NorenProfile
 
-__all__ = ["NorenPlugin", "NorenProfile", "QuickAuth", "Session", "member"]
+__all__ = ["NorenPlugin", "NorenProfile", "QuickAuth", "Session", "StreamingNorenPlugin", "build", "member"]
 
 
 def member(module_file: str, **options: Any) -> NorenPlugin:
     """The plugin of the member whose package `__init__.py` is `module_file`."""
-    return NorenPlugin(Path(module_file).parent, **options)
+    return build(Path(module_file).parent, **options)

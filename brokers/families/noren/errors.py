@@ -23,6 +23,7 @@ ERROR_PREFIXES: tuple[tuple[str, type[BrokergateError]], ...] = (
     ("session expired", BrokerSessionExpired),
     ("invalid session", BrokerSessionExpired),
     ("not_logged_in", BrokerSessionExpired),
+    ("invalid jkey", BrokerSessionExpired),
     ("invalid input : wrong password", ValidationFailed),
     ("invalid input : invalid otp", ValidationFailed),
     ("invalid input : invalid user", ValidationFailed),

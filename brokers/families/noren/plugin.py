@@ -195,7 +195,12 @@ class NorenPlugin:
                 results.append(QuoteResult(symbol=item.symbol, exchange=item.exchange, data=data))
         return results
 
+    def _check_candles(self) -> None:
+        if self.manifest.capabilities.history is None:
+            raise NotSupported(f"{self.broker} candles are not wired in the Noren family yet", broker=self.broker)
+
     async def history(self, account: Account, request: HistoryRequest) -> list[Candle]:
+        self._check_candles()
         check_history(request, mapping.INTERVAL_TO_UPSTREAM, self.broker, broker=self.broker)
         instrument = await self._instrument(request.exchange, request.symbol)
         start = datetime.combine(request.start_date, time(0, 0), IST)
@@ -211,10 +216,45 @@ class NorenPlugin:
         return sorted((mapping.candle_from_upstream(row, request.interval) for row in rows), key=lambda c: c.timestamp)
 
     async def intervals(self, account: Account) -> IntervalGroups:
+        self._check_candles()
         return IntervalGroups.model_validate(mapping.INTERVAL_GROUPS)
 
     async def symbol_master(self, account: Account) -> list[InstrumentRecord]:
         return (await self._symbols()).records
+
+    # GTT exists at Noren (PlaceGTTOrder) but is not wired: the manifests leave `gtt` out.
+
+    async def gtt_place(self, account: Account, request: GttOrderRequest) -> GttRef:
+        raise NotSupported(f"{self.broker} GTT orders are not supported by this plugin yet", broker=self.broker)
+
+    async def gtt_modify(self, account: Account, request: ModifyGttOrderRequest) -> GttRef:
+        raise NotSupported(f"{self.broker} GTT orders are not supported by this plugin yet", broker=self.broker)
+
+    async def gtt_cancel(self, account: Account, request: GttRef) -> GttRef:
+        raise NotSupported(f"{self.broker} GTT orders are not supported by this plugin yet", broker=self.broker)
+
+    async def gtt_book(self, account: Account) -> list[GttEntry]:
+        raise NotSupported(f"{self.broker} GTT orders are not supported by this plugin yet", broker=self.broker)
+
+    # Login: QuickAuth's form by default; a member with its own login (Flattrade) passes `login`.
+
+    async def login_url(self, account: Account, request: LoginStart) -> LoginRedirect:
+        if not hasattr(self.login, "login_url"):
+            raise NotSupported(
+                f"{self.broker} logs in with a form (user id, password and TOTP), not a redirect", broker=self.broker
+            )
+        return await self.login.login_url(self.broker, account.credentials or {}, request)
+
+    async def complete_login(self, account: Account, request: LoginCallback) -> SessionGrant:
+        request = LoginCallback.model_validate(request)
+        session = await self.login.log_in(
+            self.broker, self.client, account.credentials or {}, dict(request.params or {})
+        )
+        return SessionGrant(token=session.encode(), valid_until=session_expiry(self._clock()))
+
+
+class StreamingNorenPlugin(NorenPlugin):
+    """A Noren member whose manifest declares `streaming`: the family's WebSocket feed as well."""
 
     async def _feed_keys(self, instruments: list[InstrumentRef]) -> dict[tuple[str, str], InstrumentRef]:
         book, keys = await self._symbols(), {}
@@ -255,32 +295,9 @@ class NorenPlugin:
             key_of=lambda tick: (tick.exchange, tick.token), payload_of=unified_payload, modes=STREAM_MODES,
         )  # fmt: skip
 
-    # GTT exists at Noren (PlaceGTTOrder) but is not wired: the manifests leave `gtt` out.
 
-    async def gtt_place(self, account: Account, request: GttOrderRequest) -> GttRef:
-        raise NotSupported(f"{self.broker} GTT orders are not supported by this plugin yet", broker=self.broker)
-
-    async def gtt_modify(self, account: Account, request: ModifyGttOrderRequest) -> GttRef:
-        raise NotSupported(f"{self.broker} GTT orders are not supported by this plugin yet", broker=self.broker)
-
-    async def gtt_cancel(self, account: Account, request: GttRef) -> GttRef:
-        raise NotSupported(f"{self.broker} GTT orders are not supported by this plugin yet", broker=self.broker)
-
-    async def gtt_book(self, account: Account) -> list[GttEntry]:
-        raise NotSupported(f"{self.broker} GTT orders are not supported by this plugin yet", broker=self.broker)
-
-    # Login: QuickAuth's form by default; a member with its own login (Flattrade) passes `login`.
-
-    async def login_url(self, account: Account, request: LoginStart) -> LoginRedirect:
-        if not hasattr(self.login, "login_url"):
-            raise NotSupported(
-                f"{self.broker} logs in with a form (user id, password and TOTP), not a redirect", broker=self.broker
-            )
-        return await self.login.login_url(self.broker, account.credentials or {}, request)
-
-    async def complete_login(self, account: Account, request: LoginCallback) -> SessionGrant:
-        request = LoginCallback.model_validate(request)
-        session = await self.login.log_in(
-            self.broker, self.client, account.credentials or {}, dict(request.params or {})
-        )
-        return SessionGrant(token=session.encode(), valid_until=session_expiry(self._clock()))
+def build(folder: Path, **options: Any) -> NorenPlugin:
+    """The member in `folder`'s plugin; it has the feed operations only when its manifest declares streaming."""
+    manifest = yaml.safe_load((folder / "manifest.yaml").read_text())
+    cls = StreamingNorenPlugin if (manifest.get("capabilities") or {}).get("streaming") else NorenPlugin
+    return cls(folder, **options)

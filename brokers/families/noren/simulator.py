@@ -37,7 +37,7 @@ from brokers.common.simulator import FeedSession, InstrumentNames, SimRow, Simul
 from brokers.common.symbols import MONTHS, strike_text
 from brokers.families.noren import wire
 from brokers.families.noren.auth import sha256
-from brokers.families.noren.plugin import NorenPlugin
+from brokers.families.noren.plugin import NorenPlugin, build
 from brokers.families.noren.profile import NorenProfile
 from brokers.families.noren.symbols import MASTER_EXCHANGES
 from generated.contract import Account
@@ -154,7 +154,7 @@ class NorenSimulator(SimulatedBroker):
 
     def plugin(self, transport: httpx.AsyncBaseTransport | None = None, **options: Any) -> NorenPlugin:
         transport = transport or httpx.ASGITransport(app=self.app)
-        return NorenPlugin(
+        return build(
             self.folder, login=self.login(transport), api_url=f"{self.host}{self.profile.root}",
             master_url=f"{self.host}{self._master_root}", feed_url=f"ws://{self.broker}.simulator/feed",
             transport=transport, **options,
