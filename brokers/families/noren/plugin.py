@@ -11,6 +11,7 @@ import httpx
 import yaml
 
 from brokers.common.feed import QuoteHandler, UnifiedFeed
+from brokers.common.http import path_segment
 from brokers.common.mapping import check_history, find_order, holdings_book, order_detail
 from brokers.families.noren import mapping
 from brokers.families.noren.auth import IST, QuickAuth, Session, decode_session, session_expiry
@@ -126,11 +127,13 @@ class NorenPlugin:
         return PlacedOrder(orderid=str(data["norenordno"]))
 
     async def modify_order(self, account: Account, request: ModifyOrderRequest) -> PlacedOrder:
+        path_segment(request.orderid)  # an order id is letters, digits and _.:- at every broker
         body = mapping.to_upstream_modification(request, await self._instrument(request.exchange, request.symbol))
         data = await self._call(account, "ModifyOrder", body, rate_class="orders", is_order=True)
         return PlacedOrder(orderid=str(data.get("result") or request.orderid), message="Order modified successfully")
 
     async def cancel_order(self, account: Account, request: OrderRef) -> PlacedOrder:
+        path_segment(request.orderid)
         data = await self._call(
             account, "CancelOrder", {"norenordno": request.orderid}, rate_class="orders", is_order=True
         )

@@ -209,7 +209,7 @@ class NorenSimulator(SimulatedBroker):
         return row
 
     @staticmethod
-    def _refusal(error: BrokergateError) -> NorenError:
+    def _engine_error(error: BrokergateError) -> NorenError:
         if isinstance(error, OrderNotFound):
             return NorenError("Invalid Order Number")
         return NorenError(f"RMS:{error.message}")
@@ -257,7 +257,7 @@ class NorenSimulator(SimulatedBroker):
         except BrokergateError as e:
             # Like Noren's RMS, a refusal after acceptance leaves a rejected order in the book.
             if not e.context.get("order_id"):
-                raise self._refusal(e) from e
+                raise self._engine_error(e) from e
             order_id = e.context["order_id"]
         return {"norenordno": order_id, "request_time": ist_text(datetime.now(UTC), "%H:%M:%S %d-%m-%Y")}
 
@@ -272,14 +272,14 @@ class NorenSimulator(SimulatedBroker):
         try:
             await self.engine.modify_order(self.user_id, str(data.get("norenordno") or ""), changes)
         except BrokergateError as e:
-            raise self._refusal(e) from e
+            raise self._engine_error(e) from e
         return {"result": str(data.get("norenordno"))}
 
     async def _cancel(self, data: dict) -> dict:
         try:
             await self.engine.cancel_order(self.user_id, str(data.get("norenordno") or ""))
         except BrokergateError as e:
-            raise self._refusal(e) from e
+            raise self._engine_error(e) from e
         return {"result": str(data.get("norenordno"))}
 
     def _book(self, rows: list[dict]) -> list[dict]:
