@@ -67,6 +67,21 @@ class Registry:
         log.info("brokers installed: %s", ", ".join(manifests) or "none")
         return cls(manifests)
 
+    def offer(self, setting: str, always: tuple[str, ...] = ("sandbox",)) -> None:
+        """Keep only the brokers a VALID_BROKERS value names (and `always`); empty keeps every installed one.
+
+        A name no installed broker has is refused, so a typo cannot silently hide a broker."""
+        wanted = {name.strip().lower() for name in setting.split(",") if name.strip()}
+        if not wanted:
+            return
+        unknown = sorted(wanted - self._manifests.keys())
+        if unknown:
+            raise PluginLoadError(
+                f"VALID_BROKERS names {', '.join(unknown)}, which no installed broker is (installed: {', '.join(self.ids())})"
+            )
+        self._manifests = {key: value for key, value in self._manifests.items() if key in wanted or key in always}
+        self._plugins = {key: value for key, value in self._plugins.items() if key in self._manifests}
+
     def __contains__(self, broker_id: str) -> bool:
         return broker_id in self._manifests
 

@@ -58,6 +58,7 @@ class Services:
         )
         registry = Registry.discover()
         registry.provide(SANDBOX, SandboxPlugin(sandbox, market))
+        registry.offer(settings.valid_brokers)  # VALID_BROKERS: what this deployment offers
         simulated = simulated_brokers(settings.broker_simulators, registry)
         simulators = attach_simulators(registry, simulated, settings.host_server)
         router = BrokerRouter(registry, accounts, sessions, credentials)

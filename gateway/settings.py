@@ -100,6 +100,15 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("BROKER_SIMULATORS", "broker_simulators"),
         description="Comma-separated live brokers (or `all`) to run on their offline simulators instead of the real API.",
     )
+    # VALID_BROKERS (OpenAlgo's name): which installed brokers this deployment offers.
+    valid_brokers: str = Field(
+        default="",
+        validation_alias=AliasChoices("VALID_BROKERS", "valid_brokers"),
+        description=(
+            "Comma-separated broker ids this deployment offers (the sandbox always stays); empty offers every "
+            "installed broker. The API's broker list, the console and the router see only these."
+        ),
+    )
     host_server: str = Field(
         default="http://127.0.0.1:5000",
         validation_alias=AliasChoices("HOST_SERVER", "host_server"),

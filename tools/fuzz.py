@@ -62,7 +62,8 @@ def _free_port() -> int:
 
 def _answers(url: str) -> bool:
     try:
-        return httpx.get(url, timeout=0.5).status_code == 200
+        # The spec document takes most of a second to render on a loaded machine; a shorter wait never sees it.
+        return httpx.get(url, timeout=5.0).status_code == 200
     except httpx.HTTPError:
         return False
 

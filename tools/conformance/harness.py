@@ -146,7 +146,8 @@ async def open_harness(
     if not has_simulator:
         raise NotCheckable(f"{manifest.module.replace('.', '/')} has no simulator.py; see docs/adding-a-broker.md")
     simulator = importlib.import_module(module_name).Simulator()
-    spec_path = ROOT / "contracts" / "upstream" / f"{broker_id}.yaml"
+    # A family's members share one description; their simulator names it (`upstream`), else it is the broker's own.
+    spec_path = ROOT / "contracts" / "upstream" / f"{getattr(simulator, 'upstream', broker_id)}.yaml"
     inner = httpx.ASGITransport(app=simulator.app)
     transport = CheckedTransport(inner, UpstreamSpec.load(spec_path)) if spec_path.exists() else None
     plugin = wrap(simulator.plugin(transport=transport or inner, **(plugin_options or {})))
