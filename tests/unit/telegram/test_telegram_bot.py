@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 
 import pytest
 from sqlmodel import select
 
-from gateway.accounts import Accounts
+from gateway.accounts import Accounts, Principal
 from gateway.app import create_app
 from gateway.services import Services
 from gateway.telegram import TelegramService, TelegramStore
+from generated.api import PlaceOrderRequest
 from storage import TelegramBot, TelegramMessage, make_engine, session_scope, upgrade
 from tests.conftest import eventually
 from tests.unit.telegram.fake_bot_api import TOKEN, FakeBotApi
@@ -31,16 +34,7 @@ def bot_settings(settings, bot_api):
 
 
 def build_app(settings):
-    services = Services.build(settings)
-    services.telegram = TelegramService(
-        TelegramStore(services.engine, app_key=settings.app_key),
-        services,
-        api_base=settings.telegram_api_base,
-        poll_seconds=settings.telegram_poll_seconds,
-        quick_retries=2,
-        quick_retry_seconds=0.01,  # the quick retries of a failing send, kept short for the test
-    )
-    return create_app(settings, validate_responses=True, services=services)
+    return create_app(settings, validate_responses=True, services=build_services(settings))
 
 
 @pytest.fixture
@@ -106,30 +100,68 @@ def test_linked_chat_gets_the_fill_alert_and_another_users_chat_gets_nothing_of_
 
 
 def test_a_restart_sends_an_alert_left_unsent_exactly_once(bot_settings, keys, bot_api):
-    first = build_app(bot_settings)
-    with first.test_client() as client:
-        switch_on(client, keys)
-        link(first, bot_api, "alice", ALICE_CHAT)
-        bot_api.fail_sends = 10_000  # the Bot API fails from here until the restart
+    # Three lives of the gateway's services on one database, without the app's slow spec loading.
+    async def scenario() -> None:
+        first = build_services(bot_settings)
+        store = first.telegram.store
+        store.configure(token=TOKEN)
+        store.set_active(True)
+        alice = first.accounts.user("alice")
+        store.link(store.new_link_code(alice.id), ALICE_CHAT, "alice_tg")
+        async with running(first):
+            bot_api.fail_sends = 10_000  # the Bot API fails until the restart
+            order = PlaceOrderRequest(strategy="t", exchange="NSE", symbol="SBIN", action="BUY", quantity=1)
+            placed = await first.orders.place(Principal(alice.id, "alice"), order)
+            await until(lambda: _outbox(first) and all(row.attempts >= 1 for row in _outbox(first)))
+        left = _outbox(first)
+        assert left and {row.status for row in left} == {"pending"}
 
-        order_id = buy(client, keys["alice"])
-        eventually(lambda: len(_outbox(first)) == 2 and _outbox(first)[0].attempts >= 1)
-    assert [(row.kind, row.status) for row in _outbox(first)] == [
-        ("order.placed", "pending"),
-        ("order.filled", "pending"),
-    ]
+        bot_api.fail_sends = 0
+        second = build_services(bot_settings)
+        async with running(second):
+            await until(lambda: {row.status for row in _outbox(second)} == {"sent"})
+        third = build_services(bot_settings)
+        async with running(third):
+            assert await third.telegram.drain() == 0
 
-    bot_api.fail_sends = 0
-    second = build_app(bot_settings)
-    with second.test_client():
-        eventually(lambda: [row.status for row in _outbox(second)] == ["sent", "sent"])
-    third = build_app(bot_settings)
-    with third.test_client():
-        bot_api.push(ALICE_CHAT, "/help")
-        eventually(lambda: any("/quote SYMBOL" in text for text in bot_api.texts_to(ALICE_CHAT)))
+        alerts = [text for text in bot_api.texts_to(ALICE_CHAT) if placed["orderid"] in text]
+        assert sorted(alerts) == sorted(row.text for row in left) and len(set(alerts)) == len(alerts)
 
-    alerts = [text.split(":")[0] for text in bot_api.texts_to(ALICE_CHAT) if order_id in text]
-    assert alerts == ["Order placed", "Order filled"]
+    asyncio.run(scenario())
+
+
+def build_services(settings) -> Services:
+    services = Services.build(settings)
+    services.telegram = TelegramService(
+        TelegramStore(services.engine, app_key=settings.app_key),
+        services,
+        api_base=settings.telegram_api_base,
+        poll_seconds=settings.telegram_poll_seconds,
+        quick_retries=2,
+        quick_retry_seconds=0.01,
+    )
+    return services
+
+
+@contextlib.asynccontextmanager
+async def running(services: Services):
+    """The bot's part of the app's lifespan: order events in, loops started, and all of it stopped."""
+    services.events.subscribe(services.telegram.on_order_event)
+    await services.telegram.start()
+    try:
+        yield
+    finally:
+        await services.sandbox.flush_events()
+        await services.telegram.stop()
+        await services.sandbox.close()
+
+
+async def until(condition, timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(0.02)
 
 
 def test_commands_answer_only_a_linked_chat_and_with_its_own_users_books(bot_settings, keys, bot_api):
@@ -192,6 +224,6 @@ def test_only_an_administrator_configures_and_a_user_notifies_only_their_own_cha
     assert [(row["username"], row["telegram_id"]) for row in everyone["data"]] == [("alice", ALICE_CHAT)]
 
 
-def _outbox(app) -> list[TelegramMessage]:
-    with session_scope(app.services.engine) as session:
+def _outbox(services: Services) -> list[TelegramMessage]:
+    with session_scope(services.engine) as session:
         return list(session.exec(select(TelegramMessage).order_by(TelegramMessage.id)).all())
