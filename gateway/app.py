@@ -67,6 +67,7 @@ def create_app(settings: Settings, *, validate_responses: bool = False, services
         await watch.start()
         services.scheduler.start()
         services.events.subscribe(services.telegram.on_order_event)
+        services.telegram.schedule(services.scheduler)
         await services.telegram.start()  # pending alerts from before the restart go out first
         yield
         await services.telegram.stop()

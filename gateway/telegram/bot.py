@@ -26,6 +26,8 @@ from storage import utcnow
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 300
+KEEP_DAYS = 30  # sent and dropped messages are kept this long, for the statistics
+PURGE_JOB, PURGE_TASK = "telegram-outbox-purge", "telegram.purge_outbox"
 IDLE_CHECK_SECONDS = 60.0  # the delivery loop's longest sleep with nothing due; an enqueue wakes it at once
 NOT_LINKED = (
     "This chat is not linked to a brokergate user. In the brokergate console, open Telegram and "
@@ -80,6 +82,15 @@ class TelegramService:
         if queued:
             self._wake.set()
         return queued
+
+    def purge(self, keep_days: int = KEEP_DAYS) -> int:
+        """The daily job: forget delivered and dropped messages older than `keep_days`."""
+        return self.store.purge(utcnow() - timedelta(days=keep_days))
+
+    def schedule(self, scheduler) -> None:
+        """Register the outbox purge with the shared scheduler and run it every night (IST)."""
+        scheduler.task(PURGE_TASK)(self.purge)
+        scheduler.daily(PURGE_JOB, PURGE_TASK, 3, 40, weekdays="*")
 
     # Lifecycle
 

@@ -276,6 +276,16 @@ class TelegramStore:
                 setattr(row, name, value)
             session.add(row)
 
+    def purge(self, before: datetime) -> int:
+        """Delete sent and dropped messages created before `before`; pending ones always stay."""
+        with session_scope(self._engine) as session:
+            rows = session.exec(
+                select(TelegramMessage).where(TelegramMessage.status != PENDING, TelegramMessage.created_at < before)
+            ).all()
+            for row in rows:
+                session.delete(row)
+            return len(rows)
+
     def counts(self, since: datetime) -> dict[str, int]:
         """Messages created since `since`, by status."""
         with session_scope(self._engine) as session:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -14,7 +15,7 @@ from gateway.app import create_app
 from gateway.services import Services
 from gateway.telegram import TelegramService, TelegramStore
 from generated.api import PlaceOrderRequest
-from storage import TelegramBot, TelegramMessage, make_engine, session_scope, upgrade
+from storage import TelegramBot, TelegramMessage, make_engine, session_scope, upgrade, utcnow
 from tests.conftest import eventually
 from tests.unit.telegram.fake_bot_api import TOKEN, FakeBotApi
 
@@ -227,3 +228,26 @@ def test_only_an_administrator_configures_and_a_user_notifies_only_their_own_cha
 def _outbox(services: Services) -> list[TelegramMessage]:
     with session_scope(services.engine) as session:
         return list(session.exec(select(TelegramMessage).order_by(TelegramMessage.id)).all())
+
+
+def test_the_nightly_purge_forgets_old_delivered_messages_and_keeps_pending_ones(bot_settings, keys):
+    services = build_services(bot_settings)
+    store = services.telegram.store
+    alice = services.accounts.user("alice")
+    store.configure(token=TOKEN)
+    store.link(store.new_link_code(alice.id), ALICE_CHAT, "alice_tg")
+    for text in ("old sent", "old pending", "new sent"):
+        assert store.enqueue(alice.id, "notify", text, alert=False)
+    rows = {row.text: row for row in _outbox(services)}
+    store.mark_sent(rows["old sent"].id)
+    store.mark_sent(rows["new sent"].id)
+    with session_scope(services.engine) as session:
+        for text in ("old sent", "old pending"):
+            row = session.get(TelegramMessage, rows[text].id)
+            row.created_at = utcnow() - timedelta(days=31)
+            session.add(row)
+
+    purged = services.telegram.purge()
+
+    assert purged == 1
+    assert sorted(row.text for row in _outbox(services)) == ["new sent", "old pending"]
