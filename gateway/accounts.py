@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from gateway.security import Vault, digest_api_key, hash_password, new_api_key, verify_password
 from generated.errors import ApiKeyRevoked, InvalidApiKey
-from storage import ApiKey, OrderAudit, User, UserSettings, session_scope, utcnow
+from storage import ApiKey, ConsoleSession, OrderAudit, User, UserSettings, UserTotp, session_scope, utcnow
 
 _USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 MIN_PASSWORD_LENGTH = 8
@@ -63,6 +63,29 @@ class Accounts:
             session.flush()
             session.add(UserSettings(user_id=user.id))
             return user
+
+    def set_password(self, username: str, password: str, *, disable_totp: bool = False) -> int:
+        """Replace the user's password (argon2id) and end their console sessions; how many sessions ended.
+
+        For an administrator locked out of the console; `disable_totp` also turns off their second factor.
+        """
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise AccountError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+        user = self._user(username)
+        new_hash = hash_password(password)
+        with session_scope(self._engine) as session:
+            row = session.get(User, user.id)
+            row.password_hash = new_hash
+            session.add(row)
+            sessions = session.exec(
+                select(ConsoleSession).where(ConsoleSession.user_id == user.id, ConsoleSession.revoked_at.is_(None))
+            ).all()
+            for console_session in sessions:
+                console_session.revoked_at = utcnow()
+                session.add(console_session)
+            if disable_totp and (totp := session.get(UserTotp, user.id)) is not None:
+                session.delete(totp)
+        return len(sessions)
 
     def verify_login(self, username: str, password: str) -> User | None:
         user = self._user(username, required=False)

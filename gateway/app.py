@@ -66,13 +66,18 @@ def create_app(settings: Settings, *, validate_responses: bool = False, services
         services.events.subscribe(feed.publish_order_update)
         await watch.start()
         services.scheduler.start()
+        services.events.subscribe(services.telegram.on_order_event)
+        services.telegram.schedule(services.scheduler)
+        await services.telegram.start()  # pending alerts from before the restart go out first
         yield
+        await services.telegram.stop()
         services.scheduler.stop()
         await watch.stop()
         services.events.unsubscribe(feed.publish_order_update)
         await feed.stop()
         await clock.stop()
         await services.sandbox.flush_events()  # the engine's worker stays: a test client may start the app again
+        services.events.unsubscribe(services.telegram.on_order_event)  # after the flush: late fills still queue
         await perimeter.close()  # write the traffic log's last rows
 
     app = AsyncApp(
@@ -106,7 +111,9 @@ def create_app(settings: Settings, *, validate_responses: bool = False, services
     app.add_url_rule("/api/docs", "api_docs", _docs_redirect)
     perimeter.add_routes(app)  # the console at /, /health, /metrics, /postback/{broker}
     if services.simulators:
-        app.add_url_rule(f"{PREFIX}/{{broker}}/{{path:path}}", "simulators", simulator_pages(services.simulators), methods=["GET"])
+        app.add_url_rule(
+            f"{PREFIX}/{{broker}}/{{path:path}}", "simulators", simulator_pages(services.simulators), methods=["GET"]
+        )
     app.add_error_handler(BrokergateError, envelope.brokergate_error)
     app.add_error_handler(ProblemException, envelope.http_error)
     app.add_error_handler(HTTPException, envelope.http_error)

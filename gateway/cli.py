@@ -125,6 +125,27 @@ def user_create(
     typer.echo(f"created user {username}")
 
 
+@user_app.command("password")
+def user_password(
+    username: Username,
+    disable_totp: Annotated[
+        bool, typer.Option("--disable-totp", help="Also turn off the user's two-factor login (a lost authenticator).")
+    ] = False,
+) -> None:
+    """Set a new password for a user (asked twice), and sign out their console sessions."""
+    accounts = _accounts()
+    try:
+        accounts.user(username)
+    except AccountError as e:
+        raise fail(str(e)) from None
+    password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        ended = accounts.set_password(username, password, disable_totp=disable_totp)
+    except AccountError as e:
+        raise fail(str(e)) from None
+    typer.echo(f"password of {username} changed; {ended} console session{'s' if ended != 1 else ''} signed out")
+
+
 @apikey_app.command("create")
 def apikey_create(username: Username) -> None:
     """Create an API key; it is printed alone on the last line."""

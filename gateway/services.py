@@ -18,6 +18,7 @@ from gateway.scheduler import Scheduler
 from gateway.sessions import BrokerSessions
 from gateway.settings import Settings
 from gateway.simulated import attach_simulators, simulated_brokers
+from gateway.telegram import TelegramService, TelegramStore
 from sandbox.engine import SandboxConfig, SandboxEngine
 from sandbox.market import OfflineMarket
 from storage import make_engine, upgrade
@@ -38,6 +39,7 @@ class Services:
     events: OrderEvents
     scheduler: Scheduler
     simulators: dict[str, Any] = field(default_factory=dict)  # broker id -> its offline simulator (BROKER_SIMULATORS)
+    telegram: TelegramService | None = None  # the bot and its outbox; built last, since its commands use the rest
 
     @classmethod
     def build(cls, settings: Settings, *, migrate: bool = True) -> Services:
@@ -64,7 +66,7 @@ class Services:
         router = BrokerRouter(registry, accounts, sessions, credentials)
         orders = OrderDesk(engine, router, market)
         scheduler = Scheduler(engine)
-        return cls(
+        services = cls(
             settings,
             engine,
             accounts,
@@ -79,3 +81,10 @@ class Services:
             scheduler,
             simulators,
         )
+        services.telegram = TelegramService(
+            TelegramStore(engine, app_key=settings.app_key),
+            services,
+            api_base=settings.telegram_api_base,
+            poll_seconds=settings.telegram_poll_seconds,
+        )
+        return services

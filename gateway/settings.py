@@ -132,6 +132,20 @@ class Settings(BaseSettings):
     traffic_log_retention_days: int = Field(
         default=30, ge=1, validation_alias=AliasChoices("TRAFFIC_LOG_RETENTION_DAYS", "traffic_log_retention_days")
     )
+    # Telegram bot
+    telegram_api_base: str = Field(
+        default="https://api.telegram.org",
+        pattern=r"^https?://[^\s/]+(:\d+)?(/[^\s]*)?$",
+        validation_alias=AliasChoices("TELEGRAM_API_BASE", "telegram_api_base"),
+        description="Base URL of the Telegram Bot API (a local Bot API server, or a fake one in tests).",
+    )
+    telegram_poll_seconds: int = Field(
+        default=25,
+        ge=0,
+        le=50,
+        validation_alias=AliasChoices("TELEGRAM_POLL_SECONDS", "telegram_poll_seconds"),
+        description="Long-poll timeout of getUpdates, in seconds.",
+    )
 
     @field_validator(
         "api_rate_limit",

@@ -2014,6 +2014,105 @@ class MarketTimingsResponse(BaseModel):
     data: list[MarketSession]
 
 
+class TelegramConfig(BaseModel):
+    bot_token: Literal["***", ""]
+    """
+    A fixed mask when a token is stored; never the token.
+    """
+    has_token: bool
+    is_active: bool
+    """
+    The operator's start/stop switch.
+    """
+    is_running: bool
+    """
+    Whether this process is polling the Bot API now.
+    """
+    bot_username: str
+    max_message_length: int
+    rate_limit_per_minute: int
+    broadcast_enabled: bool
+    polling_mode: bool
+    created_at: str | None = None
+    updated_at: str | None = None
+
+
+class TelegramConfigResponse(BaseModel):
+    status: Literal["success"]
+    data: TelegramConfig
+
+
+class TelegramConfigRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    token: str | None = Field(
+        None,
+        max_length=256,
+        min_length=20,
+        pattern="^[0-9]{3,20}:[A-Za-z0-9_-]{10,200}$",
+    )
+    """
+    The token from BotFather.
+    """
+    broadcast_enabled: bool | None = None
+    rate_limit_per_minute: int | None = Field(None, ge=1, le=120)
+    polling_mode: Literal[True] | None = None
+    webhook_url: str | None = Field(None, max_length=0)
+
+
+class TelegramUser(BaseModel):
+    username: str
+    telegram_id: int
+    telegram_username: str
+    notifications_enabled: bool
+    linked_at: str | None = None
+
+
+class TelegramUsersResponse(BaseModel):
+    status: Literal["success"]
+    data: list[TelegramUser]
+    count: int
+
+
+class TelegramNotifyRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    username: str = Field(..., max_length=64, min_length=1)
+    message: str = Field(..., max_length=4096, min_length=1)
+    priority: int | None = Field(5, ge=1, le=10)
+    """
+    Accepted for compatibility; messages go out in order.
+    """
+    wait_for_delivery: bool | None = False
+    """
+    Accepted for compatibility; delivery is always queued.
+    """
+
+
+class TelegramStats(BaseModel):
+    days: int
+    pending: int
+    sent: int
+    dropped: int
+    linked_users: int
+    is_running: bool
+
+
+class TelegramStatsResponse(BaseModel):
+    status: Literal["success"]
+    data: TelegramStats
+
+
 class BasketOrderResult(BaseModel):
     symbol: str
     exchange: str | None = None

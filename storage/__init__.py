@@ -4,6 +4,7 @@ from storage.console_tables import ConsoleSession, IpBan, UserTotp
 from storage.db import make_engine, session_scope, upgrade
 from storage.gateway_tables import ChartPreference, QueuedOrder
 from storage.models import ApiKey, BrokerCredential, BrokerSession, OrderAudit, User, UserSettings, utcnow
+from storage.operations_tables import TelegramBot, TelegramLink, TelegramMessage
 
 __all__ = [
     "ApiKey",
@@ -14,6 +15,9 @@ __all__ = [
     "IpBan",
     "OrderAudit",
     "QueuedOrder",
+    "TelegramBot",
+    "TelegramLink",
+    "TelegramMessage",
     "User",
     "UserSettings",
     "UserTotp",

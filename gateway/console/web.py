@@ -44,6 +44,10 @@ NOTICES = {
     "credentials-saved": "The broker credentials were saved, encrypted.",
     "credentials-forgotten": "The broker credentials were deleted.",
     "mode-changed": "The analyzer mode was changed.",
+    # operations pages
+    "telegram-saved": "The Telegram settings were saved.",
+    "telegram-unlinked": "This account's Telegram chat was unlinked.",
+    "sandbox-reset": "The sandbox was reset: books emptied, capital restored.",
 }
 
 

@@ -16,9 +16,10 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete, insert
 from sqlmodel import select
 
 from generated.errors import BrokergateError
@@ -54,11 +55,31 @@ from sandbox.engine.timekeeping import Clock, system_clock, trading_date
 from sandbox.engine.transaction import Transaction, order_view
 from sandbox.engine.wire import order_wire
 from sandbox.market.types import Quote
-from storage.sandbox_tables import SandboxGtt, SandboxOrder
+from storage.sandbox_tables import (
+    SandboxFunds,
+    SandboxGtt,
+    SandboxHolding,
+    SandboxLedgerEntry,
+    SandboxOrder,
+    SandboxPosition,
+    SandboxTrade,
+)
 
 _log = logging.getLogger(__name__)
 
 Result = TypeVar("Result")
+_USER_TABLES = tuple(
+    model.__table__
+    for model in (
+        SandboxOrder,
+        SandboxTrade,
+        SandboxPosition,
+        SandboxHolding,
+        SandboxFunds,
+        SandboxLedgerEntry,
+        SandboxGtt,
+    )
+)
 OrderEventHook = Callable[[int, dict], Awaitable[None] | None]
 
 
@@ -184,6 +205,31 @@ class SandboxEngine:
         await asyncio.wrap_future(self._worker.submit(lambda: None))
         await self.flush_events()
         self._worker.shutdown(wait=True)
+
+    # Account controls
+
+    async def reset_account(self, user_id: int, starting_capital: Decimal | None = None) -> None:
+        """Empty the user's books and give them fresh funds of `starting_capital` (the configured one when None)."""
+        capital = self._venue.config.starting_capital if starting_capital is None else starting_capital
+
+        def work(txn: Transaction) -> None:
+            for table in _USER_TABLES:
+                txn.connection.execute(delete(table).where(table.c.user_id == user_id))
+            txn.connection.execute(
+                insert(SandboxFunds.__table__),
+                {
+                    "user_id": user_id,
+                    "starting_capital": capital,
+                    "available_cash": capital,
+                    "used_margin": Decimal(0),
+                    "realized_pnl": Decimal(0),
+                    "created_at": txn.stored_now,
+                    "updated_at": txn.stored_now,
+                },
+            )
+            self._is_loaded = False  # the resting-order and GTT indexes still hold the user's orders
+
+        await self._run(work)
 
     # Orders
 

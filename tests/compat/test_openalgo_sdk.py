@@ -49,6 +49,13 @@ class World:
     def __init__(self, app, sdk: OpenAlgoWire) -> None:
         self.market = app.services.market
         self.sdk = sdk
+        self.app = app
+
+    def linked_chat(self, username: str) -> None:
+        """Link a Telegram chat to `username`, as `/start <code>` from the console's code would."""
+        user = self.app.services.accounts.user(username)
+        store = self.app.services.telegram.store
+        store.link(store.new_link_code(user.id), 700_000 + user.id, username)
 
     def _nearest(self, exchange: str, name: str, kind: InstrumentType):
         listed = [i for i in self.market.master.all(exchange) if i.name == name and i.instrument_type is kind]
@@ -423,7 +430,7 @@ CASES = [
         "telegram",
         "post",
         "telegram/notify",
-        lambda sdk, w: sdk.telegram(username="trader", message="hello"),
+        lambda sdk, w: (w.linked_chat("trader"), sdk.telegram(username="trader", message="hello"))[1],
         shapes.NOTIFY,
     ),
     Case("whatsapp", "post", "whatsapp/notify", lambda sdk, w: sdk.whatsapp("hello"), shapes.NOTIFY),

@@ -122,5 +122,19 @@ def test_setup_key_logout_login_and_dashboard(gateway, page):
     )
     page.wait_for_selector(f"{row}:has-text('cancelled')", timeout=10_000)
 
+    # The operating pages: the order log shows that order's trail, the sandbox resets, Telegram links.
+    page.click("nav a[href='/orderlog']")
+    page.wait_for_selector(f"#orderlog-rows tr:has-text('{placed['orderid']}')")
+    assert api_key not in page.content()
+    page.click("nav a[href='/sandbox']")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.fill("input[name=starting_capital]", "500000")
+    page.click("#reset-sandbox")
+    page.wait_for_selector("text=The sandbox was reset")
+    assert "500,000.00" in page.text_content("#sandbox-funds")
+    page.click("nav a[href='/telegram']")
+    assert page.text_content("#bot-state").strip() == "stopped"
+    assert page.is_visible("#save-token") and page.is_disabled("#make-link-code")
+
     page.click("#logout")
     page.wait_for_url(re.compile(r"/login$"))

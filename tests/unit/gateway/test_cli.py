@@ -3,7 +3,9 @@
 import pytest
 from typer.testing import CliRunner
 
+from gateway.accounts import Accounts
 from gateway.cli import app
+from storage import make_engine
 from tests.conftest import APP_KEY, PEPPER
 
 runner = CliRunner()
@@ -97,3 +99,21 @@ def test_broker_credential_mistakes_exit_2(environment, arguments, message):
 
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_password_reset_asks_twice_and_the_new_password_logs_in(environment):
+    runner.invoke(app, ["user", "create", "--username", "asha", "--password", "long enough", "--admin"])
+
+    mismatched = runner.invoke(
+        app, ["user", "password", "--username", "asha"], input="new secret 1\nother one\nnew secret 1\nnew secret 1\n"
+    )
+    short = runner.invoke(app, ["user", "password", "--username", "asha"], input="short\nshort\n")
+    unknown = runner.invoke(app, ["user", "password", "--username", "nobody"], input="")
+
+    accounts = Accounts(make_engine(f"sqlite:///{environment / 'cli.db'}"), app_key=APP_KEY, api_key_pepper=PEPPER)
+    assert mismatched.exit_code == 0, mismatched.output
+    assert "do not match" in mismatched.output.lower()
+    assert accounts.verify_login("asha", "new secret 1") is not None
+    assert accounts.verify_login("asha", "long enough") is None
+    assert short.exit_code == 2 and "at least 8" in short.output
+    assert unknown.exit_code == 2 and "no user named" in unknown.output
