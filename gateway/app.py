@@ -66,8 +66,11 @@ def create_app(settings: Settings, *, validate_responses: bool = False, services
         services.events.subscribe(feed.publish_order_update)
         await watch.start()
         services.scheduler.start()
+        await services.historify.resume_interrupted()  # download jobs a stop or crash cut short
         yield
+        await services.historify.stop()
         services.scheduler.stop()
+        services.historify.store.close()  # releases the DuckDB file for the CLI
         await watch.stop()
         services.events.unsubscribe(feed.publish_order_update)
         await feed.stop()

@@ -12,6 +12,7 @@ from brokers.sandbox import SandboxPlugin
 from gateway.accounts import Accounts
 from gateway.credentials import BrokerCredentials
 from gateway.events import OrderEvents
+from gateway.historify import Historify
 from gateway.orders import OrderDesk
 from gateway.routing import SANDBOX, BrokerRouter
 from gateway.scheduler import Scheduler
@@ -21,6 +22,7 @@ from gateway.simulated import attach_simulators, simulated_brokers
 from sandbox.engine import SandboxConfig, SandboxEngine
 from sandbox.market import OfflineMarket
 from storage import make_engine, upgrade
+from storage.history import HistoryStore
 
 
 @dataclass
@@ -37,6 +39,7 @@ class Services:
     orders: OrderDesk
     events: OrderEvents
     scheduler: Scheduler
+    historify: Historify
     simulators: dict[str, Any] = field(default_factory=dict)  # broker id -> its offline simulator (BROKER_SIMULATORS)
 
     @classmethod
@@ -63,6 +66,7 @@ class Services:
         router = BrokerRouter(registry, accounts, sessions, credentials)
         orders = OrderDesk(engine, router, market)
         scheduler = Scheduler(engine)
+        historify = Historify(HistoryStore(settings.history_database), router, scheduler)
         return cls(
             settings,
             engine,
@@ -76,5 +80,6 @@ class Services:
             orders,
             events,
             scheduler,
+            historify,
             simulators,
         )
