@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.console import admin_routes, auth_routes, broker_routes, key_routes, trading_routes
-from gateway.console import historify_routes
+from gateway.console import admin_routes, auth_routes, broker_routes, historify_routes, key_routes, trading_routes
 from gateway.console.assets import Assets
 from gateway.console.web import Console
 
