@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 # Days per broker call: brokers cap minute history per request (Kite at 60 days), daily at years.
 CHUNK_DAYS = {"1m": 30, "D": 365}
 REFRESH_TASK = "historify.refresh"
+CANDLE_FIELDS = tuple(Candle.model_fields)  # timestamp, open, high, low, close, volume, oi
 REFRESH_LOOKBACK_DAYS = 30  # a watched symbol with nothing stored yet starts this far back
 ACTIVE = ("queued", "running")
 Clock = Callable[[], datetime]
@@ -73,8 +74,12 @@ class Historify:
 
     # -- reading -------------------------------------------------------------------------------------
 
-    async def history(self, request: HistoryRequest) -> list[Candle]:
-        """Candles from the store in the broker path's shape; an empty range says what to download."""
+    async def history(self, request: HistoryRequest) -> list[dict[str, Any]]:
+        """Candles from the store in the broker path's wire shape; an empty range says what to download.
+
+        They are plain dicts, not `Candle` models: building a model per bar would cost more than the
+        DuckDB query itself for a year of 5-minute bars.
+        """
         interval = str(request.interval)
         if interval not in READABLE_INTERVALS:
             raise NotSupported(
@@ -98,9 +103,7 @@ class Historify:
                 exchange=exchange,
                 interval=stored,
             )
-        return [
-            Candle(timestamp=ts, open=o, high=h, low=lo, close=c, volume=v, oi=oi) for ts, o, h, lo, c, v, oi in rows
-        ]
+        return [dict(zip(CANDLE_FIELDS, row, strict=True)) for row in rows]
 
     async def catalogue(self, symbol: str | None = None, exchange: str | None = None) -> list[dict[str, Any]]:
         return [info.as_dict() for info in await asyncio.to_thread(self.store.catalogue, symbol, exchange)]

@@ -34,8 +34,7 @@ async def depth(body: dict) -> tuple[dict, int]:
 async def history(body: dict) -> tuple[dict, int]:
     request = HistoryRequest.model_validate(body)
     if request.source == "db":
-        candles = await services().historify.history(request)
-        return {"status": "success", "data": [candle.model_dump() for candle in candles]}, 200
+        return {"status": "success", "data": await services().historify.history(request)}, 200
     route, account = routed()
     candles = await route.plugin.history(account, request)
     return {"status": "success", "data": [candle.model_dump() for candle in candles]}, 200

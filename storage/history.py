@@ -227,7 +227,9 @@ class HistoryStore:
                 "GROUP BY bucket ORDER BY bucket"
             )
         with self.cursor() as cursor:
-            return cursor.execute(sql, params).fetchall()
+            # Columns as numpy arrays, then plain Python values: several times faster than fetchall().
+            columns = cursor.execute(sql, params).fetchnumpy()
+        return list(zip(*(column.tolist() for column in columns.values()), strict=True))
 
     def catalogue(self, symbol: str | None = None, exchange: str | None = None) -> list[SeriesInfo]:
         """What is stored: first and last bar and the count, per symbol, exchange and stored interval."""

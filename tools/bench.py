@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-BENCHMARKS = ["tools.bench_http", "tools.bench_sandbox", "tools.bench_streaming", "tools.bench_options", "tools.bench_security", "tools.bench_quotes"]
+BENCHMARKS = ["tools.bench_http", "tools.bench_sandbox", "tools.bench_streaming", "tools.bench_options", "tools.bench_security", "tools.bench_quotes", "tools.bench_history"]
 RESULTS = Path(__file__).resolve().parent.parent / "bench-results"
 
 

@@ -68,8 +68,7 @@ def routes(console: Console) -> list[tuple[str, str, object, list[str]]]:
                     end_date=end,
                     source="db",
                 )
-                candles = await historify.history(request)
-                return JSONResponse({"status": "success", "data": [c.model_dump() for c in candles]})
+                return JSONResponse({"status": "success", "data": await historify.history(request)})
         except BrokergateError as e:
             return _error(e)
         except ValueError as e:  # a malformed date or field in the query

@@ -58,9 +58,9 @@ async def test_history_from_the_store_matches_the_broker_path(tmp_path):
     from_store = await historify.history(request)
     from_broker = await SandboxPlugin(None, market).history(None, request)
 
-    assert [c.timestamp for c in from_store] == [c.timestamp for c in from_broker]
-    assert from_store[0].timestamp == ist_midnight(date(2026, 11, 26)) + 9 * 3600 + 15 * 60
-    assert [c.model_dump() for c in from_store] == [c.model_dump() for c in from_broker]
+    assert [c["timestamp"] for c in from_store] == [c.timestamp for c in from_broker]
+    assert from_store[0]["timestamp"] == ist_midnight(date(2026, 11, 26)) + 9 * 3600 + 15 * 60
+    assert from_store == [c.model_dump() for c in from_broker]
 
 
 async def test_an_empty_range_says_what_to_download(tmp_path):
