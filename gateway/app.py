@@ -69,9 +69,12 @@ def create_app(settings: Settings, *, validate_responses: bool = False, services
         services.events.subscribe(services.telegram.on_order_event)
         services.telegram.schedule(services.scheduler)
         await services.telegram.start()  # pending alerts from before the restart go out first
+        await services.historify.resume_interrupted()  # download jobs a stop or crash cut short
         yield
+        await services.historify.stop()
         await services.telegram.stop()
         services.scheduler.stop()
+        services.historify.store.close()  # releases the DuckDB file for the CLI
         await watch.stop()
         services.events.unsubscribe(feed.publish_order_update)
         await feed.stop()

@@ -273,3 +273,9 @@ def main() -> None:
     # of the CLI cannot act on that warning, so it is not shown to them.
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     app()
+
+
+# -- Historify: `brokergate history ...` (its commands live in gateway/historify_cli.py) ----------
+from gateway.historify_cli import history_app  # noqa: E402
+
+app.add_typer(history_app, name="history")

@@ -12,6 +12,7 @@ from brokers.sandbox import SandboxPlugin
 from gateway.accounts import Accounts
 from gateway.credentials import BrokerCredentials
 from gateway.events import OrderEvents
+from gateway.historify import Historify
 from gateway.orders import OrderDesk
 from gateway.routing import SANDBOX, BrokerRouter
 from gateway.scheduler import Scheduler
@@ -22,6 +23,7 @@ from gateway.telegram import TelegramService, TelegramStore
 from sandbox.engine import SandboxConfig, SandboxEngine
 from sandbox.market import OfflineMarket
 from storage import make_engine, upgrade
+from storage.history import HistoryStore
 
 
 @dataclass
@@ -38,6 +40,7 @@ class Services:
     orders: OrderDesk
     events: OrderEvents
     scheduler: Scheduler
+    historify: Historify
     simulators: dict[str, Any] = field(default_factory=dict)  # broker id -> its offline simulator (BROKER_SIMULATORS)
     telegram: TelegramService | None = None  # the bot and its outbox; built last, since its commands use the rest
 
@@ -66,6 +69,7 @@ class Services:
         router = BrokerRouter(registry, accounts, sessions, credentials)
         orders = OrderDesk(engine, router, market)
         scheduler = Scheduler(engine)
+        historify = Historify(HistoryStore(settings.history_database), router, scheduler)
         services = cls(
             settings,
             engine,
@@ -79,6 +83,7 @@ class Services:
             orders,
             events,
             scheduler,
+            historify,
             simulators,
         )
         services.telegram = TelegramService(

@@ -2113,6 +2113,227 @@ class TelegramStatsResponse(BaseModel):
     data: TelegramStats
 
 
+class HistorifySymbol(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    symbol: str = Field(..., max_length=64, min_length=1)
+    """
+    Symbol in OpenAlgo's unified format, e.g. `SBIN`, `NIFTY30DEC25FUT`, `NIFTY30DEC2526000CE`.
+    """
+    exchange: Literal[
+        "NSE",
+        "NFO",
+        "CDS",
+        "BSE",
+        "BFO",
+        "BCD",
+        "MCX",
+        "NCDEX",
+        "NCO",
+        "NSE_INDEX",
+        "BSE_INDEX",
+        "MCX_INDEX",
+        "GLOBAL_INDEX",
+        "CRYPTO",
+    ]
+    """
+    Exchange segment, uppercase, as OpenAlgo names them.
+    """
+
+
+class HistorifyCatalogueRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    symbol: str | None = Field(None, max_length=64, min_length=1)
+    """
+    Symbol in OpenAlgo's unified format, e.g. `SBIN`, `NIFTY30DEC25FUT`, `NIFTY30DEC2526000CE`.
+    """
+    exchange: (
+        Literal[
+            "NSE",
+            "NFO",
+            "CDS",
+            "BSE",
+            "BFO",
+            "BCD",
+            "MCX",
+            "NCDEX",
+            "NCO",
+            "NSE_INDEX",
+            "BSE_INDEX",
+            "MCX_INDEX",
+            "GLOBAL_INDEX",
+            "CRYPTO",
+        ]
+        | None
+    ) = None
+    """
+    Exchange segment, uppercase, as OpenAlgo names them.
+    """
+
+
+class HistorifySeries(BaseModel):
+    symbol: str
+    exchange: str
+    interval: str
+    first: int
+    """
+    Epoch seconds of the first stored bar.
+    """
+    last: int
+    """
+    Epoch seconds of the last stored bar.
+    """
+    first_date: date_aliased
+    """
+    IST date of the first bar.
+    """
+    last_date: date_aliased
+    """
+    IST date of the last bar.
+    """
+    count: int
+
+
+class HistorifyCatalogueResponse(BaseModel):
+    status: Literal["success"]
+    data: list[HistorifySeries]
+
+
+class HistorifyDownloadRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    symbols: list[HistorifySymbol] = Field(..., max_length=500, min_length=1)
+    interval: Literal["1m", "D"]
+    """
+    The intervals the store keeps; every other interval is folded from these when read.
+    """
+    start_date: date_aliased
+    """
+    First IST day, YYYY-MM-DD.
+    """
+    end_date: date_aliased
+    """
+    Last IST day (inclusive, clamped to today), YYYY-MM-DD.
+    """
+    incremental: bool | None = True
+    """
+    Download only what is not stored yet.
+    """
+
+
+class HistorifyJob(BaseModel):
+    job_id: str
+    interval: str
+    start_date: date_aliased
+    end_date: date_aliased
+    status: Literal["queued", "running", "paused", "cancelled", "failed", "done"]
+    items: int
+    """
+    Symbol-and-date chunks in the job.
+    """
+    done: int
+    failed: int
+    rows: int
+    """
+    Bars written so far.
+    """
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class HistorifyJobResponse(BaseModel):
+    status: Literal["success"]
+    data: HistorifyJob
+
+
+class HistorifyJobsResponse(BaseModel):
+    status: Literal["success"]
+    data: list[HistorifyJob]
+
+
+class HistorifyJobRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    job_id: str = Field(..., max_length=64, min_length=1)
+    action: Literal["status", "pause", "resume", "cancel", "retry"] | None = "status"
+
+
+class HistorifyDeleteRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    symbol: str = Field(..., max_length=64, min_length=1)
+    """
+    Symbol in OpenAlgo's unified format, e.g. `SBIN`, `NIFTY30DEC25FUT`, `NIFTY30DEC2526000CE`.
+    """
+    exchange: Literal[
+        "NSE",
+        "NFO",
+        "CDS",
+        "BSE",
+        "BFO",
+        "BCD",
+        "MCX",
+        "NCDEX",
+        "NCO",
+        "NSE_INDEX",
+        "BSE_INDEX",
+        "MCX_INDEX",
+        "GLOBAL_INDEX",
+        "CRYPTO",
+    ]
+    """
+    Exchange segment, uppercase, as OpenAlgo names them.
+    """
+    interval: Literal["1m", "D"] | None = None
+    """
+    The intervals the store keeps; every other interval is folded from these when read.
+    """
+
+
+class HistorifyDeleteResponse(BaseModel):
+    status: Literal["success"]
+    deleted: int
+
+
+class HistorifyWatchlistRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    action: Literal["list", "add", "remove"] | None = "list"
+    symbols: list[HistorifySymbol] | None = Field(None, max_length=500)
+
+
+class HistorifyWatchlistResponse(BaseModel):
+    status: Literal["success"]
+    data: list[HistorifySymbol]
+
+
 class BasketOrderResult(BaseModel):
     symbol: str
     exchange: str | None = None
@@ -2150,6 +2371,7 @@ class BasketOrderResult(BaseModel):
             "BROKER_BAD_RESPONSE",
             "BROKER_TIMEOUT",
             "INTERNAL_ERROR",
+            "HISTORY_NOT_STORED",
         ]
         | None
     ) = None
@@ -2205,6 +2427,7 @@ class SplitOrderResult(BaseModel):
             "BROKER_BAD_RESPONSE",
             "BROKER_TIMEOUT",
             "INTERNAL_ERROR",
+            "HISTORY_NOT_STORED",
         ]
         | None
     ) = None
@@ -2437,6 +2660,7 @@ class OptionsLegResult(BaseModel):
             "BROKER_BAD_RESPONSE",
             "BROKER_TIMEOUT",
             "INTERNAL_ERROR",
+            "HISTORY_NOT_STORED",
         ]
         | None
     ) = None
@@ -2497,6 +2721,7 @@ class ErrorResponse(BaseModel):
         "BROKER_BAD_RESPONSE",
         "BROKER_TIMEOUT",
         "INTERNAL_ERROR",
+        "HISTORY_NOT_STORED",
     ]
     """
     The one error taxonomy. Each code has one HTTP status and one exception class in

@@ -27,6 +27,7 @@
      +-- BrokerBadResponse  (BROKER_BAD_RESPONSE, HTTP 502)
      +-- BrokerTimeout  (BROKER_TIMEOUT, HTTP 504)
      +-- InternalError  (INTERNAL_ERROR, HTTP 500)
+     +-- HistoryNotStored  (HISTORY_NOT_STORED, HTTP 404)
 """
 
 from __future__ import annotations
@@ -197,6 +198,12 @@ class InternalError(BrokergateError):
     default_message = 'An unexpected error occurred'
 
 
+class HistoryNotStored(BrokergateError):
+    code = 'HISTORY_NOT_STORED'
+    http_status = 404
+    default_message = 'These candles are not in the history store; download them first'
+
+
 BY_CODE: dict[str, type[BrokergateError]] = {
     'VALIDATION_FAILED': ValidationFailed,
     'MALFORMED_JSON': MalformedJson,
@@ -223,6 +230,7 @@ BY_CODE: dict[str, type[BrokergateError]] = {
     'BROKER_BAD_RESPONSE': BrokerBadResponse,
     'BROKER_TIMEOUT': BrokerTimeout,
     'INTERNAL_ERROR': InternalError,
+    'HISTORY_NOT_STORED': HistoryNotStored,
 }
 
 __all__ = [
@@ -253,4 +261,5 @@ __all__ = [
     "BrokerBadResponse",
     "BrokerTimeout",
     "InternalError",
+    "HistoryNotStored",
 ]

@@ -1,6 +1,9 @@
-"""Handlers of the `data` tag: quotes, depth and candles, always from the broker that serves the caller."""
+"""Handlers of the `data` tag: quotes, depth and candles from the broker that serves the caller.
 
-from gateway.context import routed
+`history` with `source: db` is the exception: it reads the local history store instead.
+"""
+
+from gateway.context import routed, services
 from generated.api import HistoryRequest, InstrumentRequest, MultiQuotesRequest
 from generated.contract import InstrumentRef
 
@@ -30,6 +33,8 @@ async def depth(body: dict) -> tuple[dict, int]:
 
 async def history(body: dict) -> tuple[dict, int]:
     request = HistoryRequest.model_validate(body)
+    if request.source == "db":
+        return {"status": "success", "data": await services().historify.history(request)}, 200
     route, account = routed()
     candles = await route.plugin.history(account, request)
     return {"status": "success", "data": [candle.model_dump() for candle in candles]}, 200

@@ -23,6 +23,7 @@ BENCHMARKS = [
     "tools.bench_security",
     "tools.bench_quotes",
     "tools.bench_startup",
+    "tools.bench_history",
 ]
 RESULTS = Path(__file__).resolve().parent.parent / "bench-results"
 

@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -135,6 +136,18 @@ def test_setup_key_logout_login_and_dashboard(gateway, page):
     page.click("nav a[href='/telegram']")
     assert page.text_content("#bot-state").strip() == "stopped"
     assert page.is_visible("#save-token") and page.is_disabled("#make-link-code")
+    # History: a download of daily bars from the offline market runs to the end, then charts.
+    page.click("nav a[href='/historify']")
+    page.fill("#historify-download input[name=symbols]", "SBIN")
+    page.select_option("#historify-download select[name=interval]", "D")
+    end = page.input_value("#historify-download input[name=end_date]")
+    page.fill("#historify-download input[name=start_date]", str(date.fromisoformat(end) - timedelta(days=60)))
+    page.click("#historify-start")
+    page.wait_for_selector("#historify-jobs tr[data-status=done]", timeout=20_000)
+    page.click("#historify-catalogue tbody tr:has-text('SBIN')", timeout=10_000)
+    page.wait_for_function("() => /^\\d+ candles$/.test(document.getElementById('historify-chart-status').textContent)")
+    assert page.locator("#historify-chart canvas").count() > 0
+    assert not [error for error in console_errors if "Content Security Policy" in error]
 
     page.click("#logout")
     page.wait_for_url(re.compile(r"/login$"))
