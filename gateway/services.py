@@ -52,7 +52,7 @@ class Services:
         accounts = Accounts(engine, app_key=settings.app_key, api_key_pepper=settings.api_key_pepper)
         sessions = BrokerSessions(engine, app_key=settings.app_key)
         credentials = BrokerCredentials(engine, app_key=settings.app_key)
-        market = OfflineMarket(settings.market_seed)
+        market = OfflineMarket(settings.market_seed, start=settings.market_start)
         events = OrderEvents()
         # The offline market trades around the clock, so there is no square-off time to honour.
         sandbox = SandboxEngine(

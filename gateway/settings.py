@@ -5,6 +5,8 @@ Environment names are aliases; OpenAlgo's names (`FLASK_HOST_IP`, `FLASK_PORT`) 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from limits import parse_many
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -42,6 +44,8 @@ class Settings(BaseSettings):
         default=1_048_576, ge=1024, validation_alias=AliasChoices("MAX_BODY_BYTES", "max_body_bytes")
     )
     market_seed: int = Field(default=7, validation_alias=AliasChoices("MARKET_SEED", "market_seed"))
+    # Where the offline market's clock starts (IST when naive); unset starts it now. Replays and tests pin it.
+    market_start: datetime | None = Field(default=None, validation_alias=AliasChoices("MARKET_START", "market_start"))
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
     # Security and the console. Rate limits use OpenAlgo's names and `.sample.env` values; ";" adds windows.
     api_rate_limit: str = Field(

@@ -1,12 +1,23 @@
-"""Fixtures for the options and calendar endpoints: a client on a market whose clock stands still."""
+"""Fixtures for the options and calendar endpoints: a client on a market whose clock stands still.
+
+The market starts at a fixed moment, a Wednesday morning in session six days before the weekly
+expiry, so expiries, time values and prices are the same at whatever hour the suite runs.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
-from sandbox.market import compact_expiry
+from sandbox.market import IST, compact_expiry
+
+PINNED = datetime(2026, 12, 2, 11, 0, tzinfo=IST)
+
+
+@pytest.fixture
+def settings(settings):
+    return settings.model_copy(update={"market_start": PINNED})
 
 
 @pytest.fixture
