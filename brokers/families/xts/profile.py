@@ -17,7 +17,8 @@ from pathlib import Path
 
 import yaml
 
-LOGINS = ("keys", "redirect")
+# Each login kind and the manifest `auth` it is (the console and the kit drive logins by `auth`).
+LOGINS = {"keys": "api_secret", "redirect": "oauth_redirect"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,11 @@ class XtsProfile:
     def read(cls, folder: Path) -> XtsProfile:
         data = yaml.safe_load((folder / "xts.yaml").read_text())
         manifest = yaml.safe_load((folder / "manifest.yaml").read_text())
-        if data.get("login", "keys") not in LOGINS:
-            raise ValueError(f"{folder / 'xts.yaml'}: login must be one of {', '.join(LOGINS)}, not {data['login']!r}")
+        login = data.get("login", "keys")
+        if login not in LOGINS:
+            raise ValueError(f"{folder / 'xts.yaml'}: login must be one of {', '.join(LOGINS)}, not {login!r}")
+        if manifest.get("auth") != LOGINS[login]:
+            raise ValueError(
+                f"{folder / 'manifest.yaml'}: a `{login}` login is auth {LOGINS[login]}, not {manifest.get('auth')!r}"
+            )
         return cls(broker=manifest["id"], name=manifest["name"], folder=folder, **data)
