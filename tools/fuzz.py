@@ -62,7 +62,7 @@ def _free_port() -> int:
 
 def _answers(url: str) -> bool:
     try:
-        return httpx.get(url, timeout=0.5).status_code == 200
+        return httpx.get(url, timeout=5.0).status_code == 200  # the first openapi.json renders slowly on a busy machine
     except httpx.HTTPError:
         return False
 
