@@ -22,7 +22,9 @@ def app(settings):
 
 
 def _save(client, **keys: str) -> None:
-    client.post("/broker/credentials", data={"csrf_token": csrf_of(client.get("/broker").text), "broker": "iifl", **keys})
+    client.post(
+        "/broker/credentials", data={"csrf_token": csrf_of(client.get("/broker").text), "broker": "iifl", **keys}
+    )
 
 
 def test_the_key_login_connects_with_nothing_typed(app, client):
