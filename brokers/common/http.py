@@ -50,13 +50,15 @@ class BrokerHttp:
         rate_limits: list[RateLimit] | None = None,
         headers: dict[str, str] | None = None,
         timeout: httpx.Timeout = TIMEOUT,
+        pacer: Pacer | None = None,
     ) -> None:
         self.broker = broker
         self.base_url = base_url
         self._transport = transport
         self._timeout = timeout
         self._headers = headers or {}
-        self._pacer = Pacer(rate_limits or [], broker=broker)
+        # A broker served from two hosts (XTS's interactive and market-data APIs) shares one pacer between them.
+        self._pacer = pacer or Pacer(rate_limits or [], broker=broker)
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
             weakref.WeakKeyDictionary()
         )

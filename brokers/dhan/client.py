@@ -111,6 +111,18 @@ class DhanClient:
     async def cancel_order(self, token: str, order_id: str) -> dict:
         return await self.request(token, "DELETE", f"/v2/orders/{path_segment(order_id)}", rate_class="orders")
 
+    async def forever_place(self, token: str, body: dict) -> dict:
+        return await self.request(token, "POST", "/v2/forever/orders", rate_class="orders", json=body)
+
+    async def forever_modify(self, token: str, order_id: str, body: dict) -> dict:
+        return await self.request(token, "PUT", f"/v2/forever/orders/{path_segment(order_id)}", rate_class="orders", json=body)
+
+    async def forever_cancel(self, token: str, order_id: str) -> dict:
+        return await self.request(token, "DELETE", f"/v2/forever/orders/{path_segment(order_id)}", rate_class="orders")
+
+    async def forever_orders(self, token: str) -> list[dict]:
+        return await self.request(token, "GET", "/v2/forever/all", idempotent=True)
+
     # Reads (Non Trading APIs, class `other`)
 
     async def orders(self, token: str) -> list[dict]:

@@ -31,6 +31,8 @@ from generated.api import (
     Candle,
     DepthLevel,
     Funds,
+    GttEntry,
+    GttLeg,
     HoldingsBook,
     MarginPosition,
     MarginResult,
@@ -427,3 +429,91 @@ def candles_from_upstream(data: Mapping[str, Any]) -> list[Candle]:
         )
         for index, stamp in enumerate(stamps)
     ]
+
+
+# Forever Orders, Dhan's GTT (https://dhanhq.co/docs/v2/forever/): SINGLE, or OCO whose second leg
+# (`price1`, `triggerPrice1`, `quantity1`) is the target and first the stoploss. The book lists an
+# OCO as two rows of one `orderId`, named by `legName`.
+FOREVER_FLAGS = {"SINGLE": "SINGLE", "OCO": "OCO"}
+FOREVER_TYPES = {"SINGLE": "single", "OCO": "two-leg"}
+FOREVER_STATUS_FROM_UPSTREAM = {
+    "PENDING": "active",
+    "CONFIRM": "active",
+    "TRANSIT": "active",
+    "TRADED": "triggered",
+    "CANCELLED": "cancelled",
+    "REJECTED": "rejected",
+    "EXPIRED": "expired",
+}
+LEG_ORDER = {"STOP_LOSS_LEG": 0, "ENTRY_LEG": 0, "TARGET_LEG": 1}
+
+
+def to_upstream_forever(request: Any, instrument: Instrument, client_id: str) -> dict[str, Any]:
+    """The JSON body of POST /v2/forever/orders, from a normalized GTT request."""
+    flag = strict(FOREVER_FLAGS, request.trigger_type.upper(), "GTT type")
+    body: dict[str, Any] = {
+        "dhanClientId": client_id,
+        "orderFlag": flag,
+        "transactionType": strict(ACTION_TO_UPSTREAM, request.action.upper(), "action"),
+        "exchangeSegment": instrument.brexchange,
+        "productType": strict(PRODUCT_TO_UPSTREAM, request.product, "product"),
+        "orderType": "LIMIT",
+        "validity": "DAY",
+        "securityId": instrument.token,
+        "quantity": int(request.quantity),
+        "disclosedQuantity": 0,
+    }
+    if flag == "SINGLE":
+        return body | {"price": float(request.price or 0), "triggerPrice": float(request.triggerprice_sl or request.triggerprice_tg)}
+    return body | {
+        "price": float(request.stoploss or 0), "triggerPrice": float(request.triggerprice_sl),
+        "price1": float(request.target or 0), "triggerPrice1": float(request.triggerprice_tg), "quantity1": int(request.quantity),
+    }  # fmt: skip
+
+
+def to_upstream_forever_legs(request: Any, client_id: str) -> list[dict[str, Any]]:
+    """The PUT /v2/forever/orders/{order-id} bodies that replace every leg: Dhan modifies one leg a request."""
+    flag = strict(FOREVER_FLAGS, request.trigger_type.upper(), "GTT type")
+    legs = [("ENTRY_LEG", request.price, request.triggerprice_sl or request.triggerprice_tg)] if flag == "SINGLE" else [
+        ("STOP_LOSS_LEG", request.stoploss, request.triggerprice_sl), ("TARGET_LEG", request.target, request.triggerprice_tg)]  # fmt: skip
+    return [
+        {"dhanClientId": client_id, "orderId": request.trigger_id, "orderFlag": flag, "orderType": "LIMIT", "legName": name,
+         "quantity": int(request.quantity), "price": float(limit or 0), "disclosedQuantity": 0,
+         "triggerPrice": float(trigger or 0), "validity": "DAY"}
+        for name, limit, trigger in legs
+    ]  # fmt: skip
+
+
+# GET /v2/forever/all, one row trimmed:
+# {"orderId": "5132208051112", "orderStatus": "PENDING", "transactionType": "SELL", "exchange": "NSE", "segment": "EQUITY",
+#  "productType": "CNC", "orderType": "SINGLE", "tradingSymbol": "SBIN", "securityId": "3045", "quantity": 2,
+#  "price": 700, "triggerPrice": 701, "legName": "ENTRY_LEG", "createTime": "2024-12-04 10:15:00", "exchangeSegment": "NSE_EQ"}
+def gtt_book_from_upstream(rows: list[Mapping[str, Any]], book: SymbolLookup) -> list[GttEntry]:
+    """One entry per forever order, its legs in stoploss-then-target order."""
+    grouped: dict[str, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        grouped.setdefault(str(row["orderId"]), []).append(row)
+    entries = []
+    for order_id, legs in grouped.items():
+        legs = sorted(legs, key=lambda leg: LEG_ORDER.get(str(leg.get("legName")), 0))
+        first = legs[0]
+        symbol, exchange = _unified_names(book, first)
+        entries.append(
+            GttEntry(
+                trigger_id=order_id,
+                trigger_type=strict(FOREVER_TYPES, first["orderType"], "forever order type"),
+                status=strict(FOREVER_STATUS_FROM_UPSTREAM, first["orderStatus"], "forever order status"),
+                symbol=symbol,
+                exchange=exchange,
+                trigger_prices=[price(leg.get("triggerPrice")) for leg in legs],
+                legs=[
+                    GttLeg(action=strict(ACTION_FROM_UPSTREAM, leg["transactionType"], "action"), quantity=int(leg["quantity"]),
+                           price=price(leg.get("price")), pricetype="LIMIT",
+                           product=strict(PRODUCT_FROM_UPSTREAM, leg["productType"], "product"))
+                    for leg in legs
+                ],
+                created_at=first.get("createTime"),
+                updated_at=first.get("updateTime"),
+            )
+        )
+    return entries

@@ -235,19 +235,24 @@ class DhanPlugin:
         url = feed_url(client_id, access_token, self._feed_base)
         return DhanFeed(url, on_ticks, connect=connect or websocket_connector())
 
-    # Dhan's Forever Orders are its GTT, but not wired yet: the manifest leaves `gtt` out.
+    # GTT: Dhan's Forever Orders; the request arrives normalized by gateway.gtt.
 
     async def gtt_place(self, account: Account, request: GttOrderRequest) -> GttRef:
-        raise NotSupported("dhan forever (GTT) orders are not supported by this plugin yet", broker="dhan")
+        instrument = await self._instrument(request.exchange, request.symbol)
+        body = mapping.to_upstream_forever(request, instrument, self._client_id(account))
+        return GttRef(trigger_id=str((await self.client.forever_place(account.token, body))["orderId"]))
 
     async def gtt_modify(self, account: Account, request: ModifyGttOrderRequest) -> GttRef:
-        raise NotSupported("dhan forever (GTT) orders are not supported by this plugin yet", broker="dhan")
+        for body in mapping.to_upstream_forever_legs(request, self._client_id(account)):
+            await self.client.forever_modify(account.token, request.trigger_id, body)
+        return GttRef(trigger_id=request.trigger_id)
 
     async def gtt_cancel(self, account: Account, request: GttRef) -> GttRef:
-        raise NotSupported("dhan forever (GTT) orders are not supported by this plugin yet", broker="dhan")
+        data = await self.client.forever_cancel(account.token, request.trigger_id)
+        return GttRef(trigger_id=str(data.get("orderId") or request.trigger_id))
 
     async def gtt_book(self, account: Account) -> list[GttEntry]:
-        raise NotSupported("dhan forever (GTT) orders are not supported by this plugin yet", broker="dhan")
+        return mapping.gtt_book_from_upstream(await self.client.forever_orders(account.token) or [], await self._symbols())
 
     # Login: a form with client id, PIN and TOTP; there is no login page to redirect to.
 

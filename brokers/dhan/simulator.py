@@ -44,7 +44,7 @@ from brokers.dhan.streaming import DISCONNECT, FULL, HEADER, PREV_CLOSE, QUOTE, 
 from brokers.dhan.symbols import INDEX_NAMES_TO_UPSTREAM
 from generated.contract import Account
 from generated.errors import BrokergateError, InsufficientFunds, OrderNotFound, OrderNotModifiable, OrderRejected
-from sandbox.engine import ModifyRequest, OrderRequest, Product
+from sandbox.engine import GttRequest, ModifyRequest, OrderRequest, Product
 from sandbox.engine.margin import position_margin, underlying_price
 from sandbox.market import IST, Instrument, InstrumentType, OfflineMarket
 
@@ -142,7 +142,7 @@ _ERROR_TYPES = {"DH-901": "Invalid_Authentication", "DH-904": "Rate_Limit", "DH-
 
 def rate_class(method: str, path: str) -> str:
     """Dhan's rate-limit classes, by endpoint."""
-    if path.startswith("/v2/orders") and method in ("POST", "PUT", "DELETE"):
+    if path.startswith(("/v2/orders", "/v2/forever/orders")) and method in ("POST", "PUT", "DELETE"):
         return "orders"
     if path.startswith("/v2/marketfeed"):
         return "quotes"
@@ -180,6 +180,10 @@ class DhanSimulator(SimulatedBroker):
                 Route("/v2/orders/{order_id}", self._guarded(self._modify), methods=["PUT"]),
                 Route("/v2/orders/{order_id}", self._guarded(self._cancel), methods=["DELETE"]),
                 Route("/v2/trades", self._guarded(self._trades), methods=["GET"]),
+                Route("/v2/forever/all", self._guarded(self._forever_book), methods=["GET"]),
+                Route("/v2/forever/orders", self._guarded(self._forever_place), methods=["POST"]),
+                Route("/v2/forever/orders/{order_id}", self._guarded(self._forever_modify), methods=["PUT"]),
+                Route("/v2/forever/orders/{order_id}", self._guarded(self._forever_cancel), methods=["DELETE"]),
                 Route("/v2/positions", self._guarded(self._positions), methods=["GET"]),
                 Route("/v2/holdings", self._guarded(self._holdings), methods=["GET"]),
                 Route("/v2/fundlimit", self._guarded(self._fund_limit), methods=["GET"]),
@@ -405,6 +409,91 @@ class DhanSimulator(SimulatedBroker):
         except BrokergateError as e:
             raise self._engine_error(e) from e
         return JSONResponse({"orderId": order_id, "orderStatus": "CANCELLED"})
+
+    # Forever Orders (Dhan's GTT) on the sandbox engine's GTT book
+
+    def _single_side(self, row: SimRow, trigger: Decimal) -> str:
+        # One trigger fires when the price reaches it from where it stands: below is a stoploss, above a target.
+        ltp = Decimal(str(self.market.quote(row.instrument.exchange, row.instrument.symbol).ltp))
+        return "stoploss_trigger" if trigger < ltp else "target_trigger"
+
+    async def _forever_place(self, request: Request) -> Response:
+        body = await self._json(request)
+        row = self._row(body.get("exchangeSegment"), body.get("securityId"))
+        try:
+            fields = {"exchange": row.instrument.exchange, "symbol": row.instrument.symbol, "action": str(body["transactionType"]),
+                      "product": _PRODUCT_FROM_UPSTREAM[body["productType"]], "quantity": int(body["quantity"]),
+                      "price_type": "LIMIT", "strategy": str(body.get("correlationId") or "")}  # fmt: skip
+            trigger, limit = Decimal(str(body["triggerPrice"])), Decimal(str(body.get("price") or 0))
+            if body.get("orderFlag") == "OCO":
+                gtt = GttRequest(trigger_type="OCO", stoploss_trigger=trigger, stoploss_price=limit,
+                                 target_trigger=Decimal(str(body["triggerPrice1"])), target_price=Decimal(str(body.get("price1") or 0)),
+                                 **fields)  # fmt: skip
+            else:
+                gtt = GttRequest(trigger_type="SINGLE", price=limit, **{self._single_side(row, trigger): trigger}, **fields)
+            order_id = await self.engine.place_gtt(self.user_id, gtt)
+        except (KeyError, ValueError) as e:
+            raise DhanError(400, "DH-905", f"Invalid forever order fields: {e}") from e
+        except BrokergateError as e:
+            raise self._engine_error(e) from e
+        return JSONResponse({"orderId": order_id, "orderStatus": "PENDING"})
+
+    async def _forever_modify(self, request: Request) -> Response:
+        body, order_id = await self._json(request), request.path_params["order_id"]
+        current = next((gtt for gtt in await self.engine.gtt_book(self.user_id) if gtt.gtt_id == order_id), None)
+        if current is None:
+            raise DhanError(400, "DH-905", f"No pending forever order {order_id}.")
+        row = self.names.unified(current.exchange, current.symbol)
+        legs = {"stoploss_trigger": current.stoploss_trigger, "stoploss_price": current.stoploss_price,
+                "target_trigger": current.target_trigger, "target_price": current.target_price}  # fmt: skip
+        try:
+            trigger, limit = Decimal(str(body["triggerPrice"])), Decimal(str(body.get("price") or 0))
+            leg = str(body["legName"])
+        except (KeyError, ValueError) as e:
+            raise DhanError(400, "DH-905", f"Invalid modification: {e}") from e
+        if leg == "TARGET_LEG":
+            legs |= {"target_trigger": trigger, "target_price": limit}
+        elif leg == "STOP_LOSS_LEG":
+            legs |= {"stoploss_trigger": trigger, "stoploss_price": limit}
+        else:  # ENTRY_LEG, the one leg of a SINGLE
+            legs = {self._single_side(row, trigger): trigger}
+        fields = {"exchange": current.exchange, "symbol": current.symbol, "action": current.action, "product": current.product,
+                  "quantity": int(body.get("quantity") or current.quantity), "price_type": "LIMIT", "strategy": current.strategy}  # fmt: skip
+        single = str(current.trigger_type).upper() == "SINGLE"
+        extra = {"price": limit} if single else {}
+        gtt = GttRequest(trigger_type="SINGLE" if single else "OCO", **{k: v for k, v in legs.items() if v is not None}, **extra, **fields)
+        try:
+            await self.engine.modify_gtt(self.user_id, order_id, gtt)
+        except BrokergateError as e:
+            raise self._engine_error(e) from e
+        return JSONResponse({"orderId": order_id, "orderStatus": "PENDING"})
+
+    async def _forever_cancel(self, request: Request) -> Response:
+        order_id = request.path_params["order_id"]
+        try:
+            await self.engine.cancel_gtt(self.user_id, order_id)
+        except BrokergateError as e:
+            raise self._engine_error(e) from e
+        return JSONResponse({"orderId": order_id, "orderStatus": "CANCELLED"})
+
+    async def _forever_book(self, request: Request) -> Response:
+        statuses = {"active": "PENDING", "triggered": "TRADED", "cancelled": "CANCELLED", "expired": "EXPIRED", "rejected": "REJECTED"}
+        rows = []
+        for gtt in await self.engine.gtt_book(self.user_id, include_inactive=True):
+            row = self.names.unified(gtt.exchange, gtt.symbol)
+            single = str(gtt.trigger_type).upper() == "SINGLE"
+            legs = [("STOP_LOSS_LEG", gtt.stoploss_trigger, gtt.stoploss_price), ("TARGET_LEG", gtt.target_trigger, gtt.target_price)]
+            for name, trigger, limit in legs:
+                if trigger is None:
+                    continue
+                rows.append(
+                    {"dhanClientId": self.client_id, "orderId": gtt.gtt_id, "orderStatus": statuses[str(gtt.status)],
+                     "transactionType": gtt.action, "exchangeSegment": row.exchange, "productType": PRODUCT_TO_UPSTREAM[gtt.product],
+                     "orderType": "SINGLE" if single else "OCO", "tradingSymbol": row.symbol, "securityId": str(row.token),
+                     "quantity": gtt.quantity, "price": as_float(limit), "triggerPrice": as_float(trigger),
+                     "legName": "ENTRY_LEG" if single else name, "createTime": ist_text(gtt.created_at), "updateTime": ist_text(gtt.created_at)}
+                )  # fmt: skip
+        return JSONResponse(rows)
 
     def _order_row(self, order) -> dict:
         row = self.names.unified(order.exchange, order.symbol)

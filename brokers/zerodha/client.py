@@ -104,6 +104,18 @@ class ZerodhaClient:
         path = f"/instruments/historical/{instrument_token}/{interval}"
         return await self.request(token, "GET", path, rate_class="history", params=params, idempotent=True)
 
+    async def gtt_place(self, token: str, form: dict[str, str]) -> dict:
+        return await self.request(token, "POST", "/gtt/triggers", rate_class="orders", data=form)
+
+    async def gtt_modify(self, token: str, trigger_id: str, form: dict[str, str]) -> dict:
+        return await self.request(token, "PUT", f"/gtt/triggers/{path_segment(trigger_id)}", rate_class="orders", data=form)
+
+    async def gtt_cancel(self, token: str, trigger_id: str) -> dict:
+        return await self.request(token, "DELETE", f"/gtt/triggers/{path_segment(trigger_id)}", rate_class="orders")
+
+    async def gtt_book(self, token: str) -> list[dict]:
+        return await self.request(token, "GET", "/gtt/triggers", idempotent=True)
+
     async def instruments(self, token: str) -> str:
         return await self.request(token, "GET", "/instruments", idempotent=True, raw=True)
 

@@ -8,6 +8,7 @@ BrokerBadResponse naming the value; values that only describe are lenient.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -29,6 +30,8 @@ from brokers.common.mapping import (
 from generated.api import (
     Candle,
     Funds,
+    GttEntry,
+    GttLeg,
     HoldingsBook,
     MarginRequest,
     MarginResult,
@@ -372,4 +375,77 @@ def margin_from_upstream(rows: list[Mapping[str, Any]]) -> MarginResult:
         total_margin_required=total(rows, "total"),
         span_margin=total(rows, "span"),
         exposure_margin=total(rows, "exposure"),
+    )
+
+
+# GTT (https://kite.trade/docs/connect/v3/gtt/): a `single` trigger or a `two-leg` (OCO) pair, each
+# leg a LIMIT order. The form carries `condition` and `orders` as JSON texts.
+GTT_TYPE_TO_UPSTREAM = {"SINGLE": "single", "OCO": "two-leg"}
+# The unified GTT book spells the types as Kite does.
+GTT_ENTRY_TYPES = {"single": "single", "two-leg": "two-leg"}
+# Kite's trigger statuses; a disabled or deleted trigger will not fire again, as a cancelled one.
+GTT_STATUS_FROM_UPSTREAM = {
+    "active": "active",
+    "triggered": "triggered",
+    "disabled": "cancelled",
+    "expired": "expired",
+    "cancelled": "cancelled",
+    "rejected": "rejected",
+    "deleted": "cancelled",
+}
+
+
+def to_upstream_gtt(request: Any, instrument: Instrument, last_price: float) -> dict[str, str]:
+    """The form body of POST /gtt/triggers and PUT /gtt/triggers/{id}, from a normalized GTT request."""
+
+    def leg(price_value: float | None) -> dict[str, Any]:
+        return {
+            "exchange": instrument.brexchange,
+            "tradingsymbol": instrument.brsymbol,
+            "transaction_type": strict(ACTION_TO_UPSTREAM, request.action.upper(), "action"),
+            "quantity": int(request.quantity),
+            "order_type": "LIMIT",
+            "product": strict(PRODUCT_TO_UPSTREAM, request.product, "product"),
+            "price": float(price_value or 0),
+        }
+
+    kind = strict(GTT_TYPE_TO_UPSTREAM, request.trigger_type.upper(), "GTT type")
+    if kind == "single":
+        triggers, orders = [float(request.triggerprice_sl or request.triggerprice_tg)], [leg(request.price)]
+    else:  # Kite wants the lower (stoploss) trigger first
+        triggers = [float(request.triggerprice_sl), float(request.triggerprice_tg)]
+        orders = [leg(request.stoploss), leg(request.target)]
+    condition = {"exchange": instrument.brexchange, "tradingsymbol": instrument.brsymbol,
+                 "trigger_values": triggers, "last_price": last_price}  # fmt: skip
+    return {"type": kind, "condition": json.dumps(condition), "orders": json.dumps(orders)}
+
+
+# GET /gtt/triggers, one row trimmed:
+# {"id": 112127, "type": "single", "status": "active", "created_at": "2019-09-12 13:25:21",
+#  "condition": {"exchange": "NSE", "tradingsymbol": "INFY", "trigger_values": [702], "last_price": 798},
+#  "orders": [{"transaction_type": "BUY", "quantity": 1, "order_type": "LIMIT", "product": "CNC", "price": 702.5}]}
+def gtt_from_upstream(row: Mapping[str, Any], book: SymbolLookup) -> GttEntry:
+    condition = row.get("condition") or {}
+    symbol, exchange = _unified_names(book, condition.get("exchange", ""), condition.get("tradingsymbol", ""))
+    return GttEntry(
+        trigger_id=str(row["id"]),
+        trigger_type=strict(GTT_ENTRY_TYPES, row["type"], "GTT type"),
+        status=strict(GTT_STATUS_FROM_UPSTREAM, row["status"], "GTT status"),
+        symbol=symbol,
+        exchange=exchange,
+        trigger_prices=[price(value) for value in condition.get("trigger_values") or []],
+        last_price=price(condition.get("last_price")),
+        legs=[
+            GttLeg(
+                action=strict(ACTION_FROM_UPSTREAM, leg["transaction_type"], "action"),
+                quantity=int(leg["quantity"]),
+                price=price(leg.get("price")),
+                pricetype=strict(PRICE_TYPE_FROM_UPSTREAM, leg.get("order_type") or "LIMIT", "price type"),
+                product=strict(PRODUCT_FROM_UPSTREAM, leg["product"], "product"),
+            )
+            for leg in row.get("orders") or []
+        ],
+        created_at=row.get("created_at"),
+        updated_at=row.get("updated_at"),
+        expires_at=row.get("expires_at"),
     )

@@ -50,7 +50,7 @@ from generated.contract import (
     RateLimit,
     SessionGrant,
 )
-from generated.errors import NotSupported, SymbolNotFound, ValidationFailed
+from generated.errors import SymbolNotFound, ValidationFailed
 
 MANIFEST = Manifest.model_validate(yaml.safe_load((Path(__file__).parent / "manifest.yaml").read_text()))
 
@@ -212,19 +212,30 @@ class ZerodhaPlugin:
             payload_of=tick_payload, modes=STREAM_MODES,
         )  # fmt: skip
 
-    # GTT is Kite's, but not wired yet: the manifest leaves `gtt` out, so the gateway never calls these.
+    # GTT: Kite's own triggers (`/gtt/triggers`); the request arrives normalized by gateway.gtt.
+
+    async def _gtt_form(self, account: Account, request: GttOrderRequest | ModifyGttOrderRequest) -> dict[str, str]:
+        instrument = await self._instrument(account, request.exchange, request.symbol)
+        data = await self.client.quote(account.token, [mapping.instrument_key(instrument)])
+        last_price = mapping.quote_from_upstream(data[mapping.instrument_key(instrument)]).ltp
+        return mapping.to_upstream_gtt(request, instrument, last_price)
 
     async def gtt_place(self, account: Account, request: GttOrderRequest) -> GttRef:
-        raise NotSupported("zerodha GTT orders are not supported by this plugin yet", broker="zerodha")
+        data = await self.client.gtt_place(account.token, await self._gtt_form(account, request))
+        return GttRef(trigger_id=str(data["trigger_id"]))
 
     async def gtt_modify(self, account: Account, request: ModifyGttOrderRequest) -> GttRef:
-        raise NotSupported("zerodha GTT orders are not supported by this plugin yet", broker="zerodha")
+        data = await self.client.gtt_modify(account.token, request.trigger_id, await self._gtt_form(account, request))
+        return GttRef(trigger_id=str(data["trigger_id"]))
 
     async def gtt_cancel(self, account: Account, request: GttRef) -> GttRef:
-        raise NotSupported("zerodha GTT orders are not supported by this plugin yet", broker="zerodha")
+        data = await self.client.gtt_cancel(account.token, request.trigger_id)
+        return GttRef(trigger_id=str(data["trigger_id"]))
 
     async def gtt_book(self, account: Account) -> list[GttEntry]:
-        raise NotSupported("zerodha GTT orders are not supported by this plugin yet", broker="zerodha")
+        rows = await self.client.gtt_book(account.token)
+        book = await self._symbols(account)
+        return [mapping.gtt_from_upstream(row, book) for row in rows]
 
     # Login
 

@@ -35,7 +35,7 @@ from brokers.zerodha.mapping import INDEX_EXCHANGE_TO_UPSTREAM, INDEX_NAME_TO_UP
 from brokers.zerodha.plugin import ZerodhaPlugin
 from generated.contract import Account
 from generated.errors import BrokergateError, InsufficientFunds, OrderNotFound, OrderNotModifiable, OrderRejected
-from sandbox.engine import ModifyRequest, OrderRequest, Product
+from sandbox.engine import GttRequest, ModifyRequest, OrderRequest, Product
 from sandbox.engine.margin import position_margin, underlying_price
 from sandbox.market import IST, Instrument, InstrumentType, OfflineMarket
 
@@ -152,6 +152,10 @@ class KiteSimulator(SimulatedBroker):
                 Route("/quote/ltp", self._guarded(self._quote), methods=["GET"]),
                 Route("/quote/ohlc", self._guarded(self._quote), methods=["GET"]),
                 Route("/instruments", self._guarded(self._instruments), methods=["GET"]),
+                Route("/gtt/triggers", self._guarded(self._gtt_book), methods=["GET"]),
+                Route("/gtt/triggers", self._guarded(self._gtt_place), methods=["POST"]),
+                Route("/gtt/triggers/{trigger_id}", self._guarded(self._gtt_modify), methods=["PUT"]),
+                Route("/gtt/triggers/{trigger_id}", self._guarded(self._gtt_cancel), methods=["DELETE"]),
                 Route("/instruments/historical/{instrument_token}/{interval}", self._guarded(self._historical)),
                 WebSocketRoute("/", self._ticker),
             ]
@@ -383,6 +387,71 @@ class KiteSimulator(SimulatedBroker):
                     "exchange_timestamp": ist_text(trade.created_at),
                 }
             )
+        return _success(rows)
+
+    # GTT: Kite's triggers on the sandbox engine's GTT book
+
+    async def _gtt_request(self, request: Request) -> GttRequest:
+        form = await request.form()
+        try:
+            kind, condition, orders = str(form["type"]), json.loads(str(form["condition"])), json.loads(str(form["orders"]))
+            row = self._row(condition["exchange"], condition["tradingsymbol"])
+            triggers = [Decimal(str(value)) for value in condition["trigger_values"]]
+            last = Decimal(str(condition["last_price"]))
+        except (KeyError, ValueError, TypeError) as e:
+            raise KiteError(400, "InputException", "Invalid `type`, `condition` or `orders`.") from e
+        first = orders[0]
+        fields = {"exchange": row.instrument.exchange, "symbol": row.instrument.symbol, "action": first["transaction_type"],
+                  "product": first["product"], "quantity": int(first["quantity"]), "price_type": "LIMIT"}  # fmt: skip
+        if kind == "single" and len(triggers) == 1:
+            # One trigger fires when the price reaches it from where it stood: below is a stoploss, above a target.
+            side = "stoploss_trigger" if triggers[0] < last else "target_trigger"
+            return GttRequest(trigger_type="SINGLE", price=Decimal(str(first["price"])), **{side: triggers[0]}, **fields)
+        if kind == "two-leg" and len(triggers) == 2 and len(orders) == 2:
+            return GttRequest(trigger_type="OCO", stoploss_trigger=triggers[0], target_trigger=triggers[1],
+                              stoploss_price=Decimal(str(orders[0]["price"])), target_price=Decimal(str(orders[1]["price"])),
+                              **fields)  # fmt: skip
+        raise KiteError(400, "InputException", "A single GTT has one trigger, a two-leg GTT two, each with its order.")
+
+    async def _gtt_place(self, request: Request) -> Response:
+        try:
+            trigger_id = await self.engine.place_gtt(self.user_id, await self._gtt_request(request))
+        except BrokergateError as e:
+            raise KiteError(400, "InputException", e.message) from e
+        return _success({"trigger_id": trigger_id})
+
+    async def _gtt_modify(self, request: Request) -> Response:
+        trigger_id = request.path_params["trigger_id"]
+        try:
+            await self.engine.modify_gtt(self.user_id, trigger_id, await self._gtt_request(request))
+        except BrokergateError as e:
+            raise KiteError(400, "InputException", e.message) from e
+        return _success({"trigger_id": trigger_id})
+
+    async def _gtt_cancel(self, request: Request) -> Response:
+        trigger_id = request.path_params["trigger_id"]
+        try:
+            await self.engine.cancel_gtt(self.user_id, trigger_id)
+        except BrokergateError as e:
+            raise KiteError(400, "InputException", e.message) from e
+        return _success({"trigger_id": trigger_id})
+
+    async def _gtt_book(self, request: Request) -> Response:
+        rows = []
+        for gtt in await self.engine.gtt_book(self.user_id, include_inactive=True):
+            row = self.names.unified(gtt.exchange, gtt.symbol)
+            legs = [(gtt.stoploss_trigger, gtt.stoploss_price), (gtt.target_trigger, gtt.target_price)]
+            legs = [(trigger, price) for trigger, price in legs if trigger is not None]
+            order = {"exchange": row.exchange, "tradingsymbol": row.symbol, "transaction_type": gtt.action,
+                     "quantity": gtt.quantity, "order_type": "LIMIT", "product": gtt.product}  # fmt: skip
+            rows.append(
+                {"id": gtt.gtt_id, "type": "single" if str(gtt.trigger_type).upper() == "SINGLE" else "two-leg", "status": gtt.status,
+                 "created_at": ist_text(gtt.created_at), "updated_at": ist_text(gtt.created_at),
+                 "expires_at": ist_text(gtt.expires_at),
+                 "condition": {"exchange": row.exchange, "tradingsymbol": row.symbol, "instrument_token": instrument_token(row),
+                               "trigger_values": [as_float(trigger) for trigger, _ in legs], "last_price": as_float(gtt.last_price)},
+                 "orders": [order | {"price": as_float(price)} for _, price in legs]}
+            )  # fmt: skip
         return _success(rows)
 
     # Portfolio and funds

@@ -107,6 +107,9 @@ def routes(console: Console) -> list[tuple[str, str, object, list[str]]]:
             # What the user typed (client code, PIN, TOTP) goes to the broker once and is never stored.
             params = {name: str(call.form.get(name, "")).strip() for name in manifest.get("login_fields") or []}
             return await _finish_login(call, broker_id, account, LoginCallback(params=params))
+        if manifest.get("auth") == "api_secret":
+            # The stored app keys alone open the session (XTS); the user types nothing.
+            return await _finish_login(call, broker_id, account, LoginCallback(params={}))
         if manifest.get("auth") != "oauth_redirect":
             return console.refuse(call, f"The {broker_id} plugin has no login flow the console can drive.", status=400)
         state = console.sessions.issue_oauth_state(call.session.id, broker_id)

@@ -216,8 +216,8 @@ async def c02_capabilities(harness: Harness) -> str:
     declared = harness.capabilities
     problems, worked, refused = [], 0, 0
     for operation in C02_ORDER:
-        if operation == "login_url" and harness.manifest.get("auth") == "form_totp":
-            continue  # a form login has no login page; C08 checks that login_url refuses
+        if operation == "login_url" and harness.manifest.get("auth") in ("form_totp", "api_secret"):
+            continue  # a form or app-key login has no login page; C08 checks that login_url refuses
         capability = CONTRACT["operations"][operation]["capability"]
         if not callable(getattr(harness.plugin, operation, None)):
             problems.append(f"the plugin has no `{operation}` operation (contracts/broker-plugin.yaml requires it)")
@@ -500,11 +500,14 @@ async def c08_session(harness: Harness) -> str:
     if harness.manifest.get("auth") == "none" or harness.simulator is None:
         raise NotApplicable("the broker has no login")
     auth = harness.manifest.get("auth")
-    if auth not in ("oauth_redirect", "form_totp"):
-        raise NotApplicable(f"the kit drives oauth_redirect and form_totp logins; {auth} is checked by the plugin's tests")
+    if auth not in ("oauth_redirect", "form_totp", "api_secret"):
+        raise NotApplicable(f"the kit drives oauth_redirect, form_totp and api_secret logins; {auth} is checked by the plugin's tests")
     if auth == "oauth_redirect":
         state, params = harness.login_state
         expect(params.get("state") == state, f"the login redirect carried state {params.get('state')!r}, not the {state!r} sent")
+    elif auth == "api_secret":
+        start = LoginStart(redirect_url="http://127.0.0.1:5000/", state="s")
+        await expect_error({"NOT_SUPPORTED"}, harness.plugin.login_url(harness.account, start), "login_url of an app-key login")
     else:
         typed, declared = sorted(harness.simulator.login_params()), sorted(harness.manifest.get("login_fields") or [])
         expect(typed == declared, f"the login form is answered with {typed}, but the manifest's login_fields are {declared}")
@@ -519,7 +522,7 @@ async def c08_session(harness: Harness) -> str:
     account = await harness.relogin()
     expect(account.token != old_token, "logging in again gave the old token back")
     await harness.plugin.order_book(account)
-    how = "state round-trips" if auth == "oauth_redirect" else "the form login works"
+    how = {"oauth_redirect": "state round-trips", "api_secret": "the app-key login works"}.get(auth, "the form login works")
     return f"{how}; session valid until {valid_until:%Y-%m-%d %H:%M} UTC; expiry detected and a new login recovers"
 
 

@@ -84,7 +84,16 @@ async def log_in(
         return await oauth_login(plugin, simulator, broker)
     if manifest.get("auth") == "form_totp":
         return await form_login(plugin, simulator, broker)
+    if manifest.get("auth") == "api_secret":
+        return await key_login(plugin, simulator, broker)
     return simulator.issue_session(), None, None
+
+
+async def key_login(plugin: Any, simulator: Any, broker: str) -> tuple[Account, SessionGrant, None]:
+    """The app-key login (XTS): the stored credentials alone open the session; the user types nothing."""
+    anonymous = Account(user_id=simulator.user_id, broker=broker, credentials=simulator.credentials)
+    grant = await plugin.complete_login(anonymous, LoginCallback(params={}))
+    return anonymous.model_copy(update={"token": grant.token}), grant, None
 
 
 async def form_login(plugin: Any, simulator: Any, broker: str) -> tuple[Account, SessionGrant, None]:
@@ -146,8 +155,11 @@ async def open_harness(
     if not has_simulator:
         raise NotCheckable(f"{manifest.module.replace('.', '/')} has no simulator.py; see docs/adding-a-broker.md")
     simulator = importlib.import_module(module_name).Simulator()
-    # A family's members share one description; their simulator names it (`upstream`), else it is the broker's own.
-    spec_path = ROOT / "contracts" / "upstream" / f"{getattr(simulator, 'upstream', broker_id)}.yaml"
+    # A family's members share one description: their simulator names its file (`upstream_spec`) or its
+    # name (`upstream`); otherwise it is the broker's own.
+    spec_path = getattr(simulator, "upstream_spec", None) or (
+        ROOT / "contracts" / "upstream" / f"{getattr(simulator, 'upstream', broker_id)}.yaml"
+    )
     inner = httpx.ASGITransport(app=simulator.app)
     transport = CheckedTransport(inner, UpstreamSpec.load(spec_path)) if spec_path.exists() else None
     plugin = wrap(simulator.plugin(transport=transport or inner, **(plugin_options or {})))

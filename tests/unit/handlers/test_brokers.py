@@ -9,7 +9,7 @@ def test_brokers_lists_the_sandbox_and_zerodha_with_their_capabilities(client, a
     assert {"sandbox", "zerodha"} <= set(brokers)
     assert brokers["zerodha"]["auth"] == "oauth_redirect"
     assert brokers["zerodha"]["capabilities"]["place_order"] == "native"
-    assert "gtt" not in brokers["zerodha"]["capabilities"]
+    assert brokers["zerodha"]["capabilities"]["gtt"] == "native"  # Kite GTT, through the plugin
     assert {"class": "quotes", "limit": 1, "window": "1s"} in brokers["zerodha"]["rate_limits"]
 
 

@@ -1,0 +1,6 @@
+"""5paisa on Symphony's XTS: the XTS family's plugin, with 5paisa's XTS hosts (xts.yaml)."""
+
+from brokers.families.xts import member_plugin
+
+plugin = member_plugin(__file__)
+__all__ = ["plugin"]

@@ -1,0 +1,6 @@
+"""RMoney India on Symphony's XTS: the XTS family's plugin, with RMoney's hosts (xts.yaml)."""
+
+from brokers.families.xts import member_plugin
+
+plugin = member_plugin(__file__)
+__all__ = ["plugin"]

@@ -1,0 +1,6 @@
+"""Wisdom Capital on Symphony's XTS: the XTS family's plugin, with Wisdom Capital's hosts (xts.yaml)."""
+
+from brokers.families.xts import member_plugin
+
+plugin = member_plugin(__file__)
+__all__ = ["plugin"]
