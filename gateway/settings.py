@@ -123,6 +123,12 @@ class Settings(BaseSettings):
     traffic_log_retention_days: int = Field(
         default=30, ge=1, validation_alias=AliasChoices("TRAFFIC_LOG_RETENTION_DAYS", "traffic_log_retention_days")
     )
+    # Admin data (holidays, timings, freeze quantities).
+    sandbox_closed_on_holidays: bool = Field(
+        default=True,
+        validation_alias=AliasChoices("SANDBOX_CLOSED_ON_HOLIDAYS", "sandbox_closed_on_holidays"),
+        description="The sandbox refuses MARKET orders on the market calendar's holidays, with the holiday named.",
+    )
 
     @field_validator(
         "api_rate_limit",
