@@ -44,6 +44,13 @@ NOTICES = {
     "credentials-saved": "The broker credentials were saved, encrypted.",
     "credentials-forgotten": "The broker credentials were deleted.",
     "mode-changed": "The analyzer mode was changed.",
+    # Admin data.
+    "holiday-saved": "The holiday was saved; the calendar uses it now.",
+    "holiday-removed": "The holiday was removed.",
+    "timing-saved": "The session timing was saved.",
+    "freeze-saved": "The freeze quantity was saved.",
+    "freeze-removed": "The freeze quantity was removed.",
+    "freeze-uploaded": "The freeze quantities of the file were saved.",
 }
 
 
