@@ -107,10 +107,11 @@ _AUDIT_INSERT = OrderAudit.__table__.insert()
 class OrderDesk:
     """Places orders for users, with the audit trail and idempotency around the broker call."""
 
-    def __init__(self, engine: Engine, router: BrokerRouter, market=None) -> None:
+    def __init__(self, engine: Engine, router: BrokerRouter, market=None, *, admin=None) -> None:
         self._engine = engine
         self._router = router
         self.market = market  # the unified symbol master and prices, for orders named by option offset
+        self._admin = admin  # freeze quantities (gateway.admindata.AdminData), when the gateway keeps them
         self._locks: defaultdict[tuple[int, str], asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def place(
@@ -118,12 +119,20 @@ class OrderDesk:
     ) -> dict[str, Any]:
         """Place `request`; the answer is the wire body, `mode` included in analyzer mode."""
         request = normalized(request)
+        self.check_size(request.exchange, request.symbol, request.quantity)
 
         async def send(route: Route) -> dict:
             placed = await route.plugin.place_order(account_for(user, route), request)
             return {"status": "success", "orderid": placed.orderid}
 
         return await self._once(user, request, request.client_order_id or idempotency_key, send)
+
+    def check_size(self, exchange: str, symbol: str, quantity: float) -> None:
+        """Refuse one order above the exchange's freeze quantity, before anything is recorded or sent."""
+        if self._admin is None:
+            return
+        instrument = self.market.master.get(exchange, symbol) if self.market is not None else None
+        self._admin.check_order_size(exchange, symbol, instrument.name if instrument else None, quantity)
 
     async def place_smart(self, user: Principal, request: SmartOrderRequest, *, idempotency_key: str | None = None):
         """Move the position to `position_size`; answer OpenAlgo's message when nothing was needed."""
@@ -132,6 +141,7 @@ class OrderDesk:
                 "position_size must be a whole number", errors={"position_size": ["Not a valid integer."]}
             )
         request = request.model_copy(update={"action": request.action.upper()})
+        self.check_size(request.exchange, request.symbol, request.quantity)
 
         async def send(route: Route) -> dict:
             placed = await emulation.place_smart_order(

@@ -7,6 +7,7 @@ from typing import Any
 
 from brokers import Registry
 from gateway.accounts import Accounts, Principal
+from gateway.brokertime import TimedPlugin
 from gateway.credentials import BrokerCredentials
 from gateway.sessions import BrokerSessions
 from generated.contract import Account
@@ -45,7 +46,7 @@ class BrokerRouter:
 
     def route(self, user: Principal) -> Route:
         if self.is_analyze(user):
-            return Route(SANDBOX, self._registry.get(SANDBOX), is_analyze=True)
+            return Route(SANDBOX, TimedPlugin(self._registry.get(SANDBOX), SANDBOX), is_analyze=True)
         session = self._sessions.latest(user.user_id)
         if session.is_expired:
             raise BrokerSessionExpired(
@@ -56,7 +57,9 @@ class BrokerRouter:
         if session.broker not in self._registry:
             raise BrokerNotConnected(f"broker {session.broker!r} is not installed", broker=session.broker)
         credentials = self._credentials.get(user.user_id, session.broker)
-        return Route(session.broker, self._registry.get(session.broker), False, session.token, credentials)
+        # Its calls count toward the request's broker_ms.
+        plugin = TimedPlugin(self._registry.get(session.broker), session.broker)
+        return Route(session.broker, plugin, False, session.token, credentials)
 
 
 def with_mode(body: dict, route: Route) -> dict:

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from brokers import Registry
 from brokers.sandbox import SandboxPlugin
 from gateway.accounts import Accounts
+from gateway.admindata import AdminData
 from gateway.credentials import BrokerCredentials
 from gateway.events import OrderEvents
 from gateway.historify import Historify
@@ -21,6 +22,7 @@ from gateway.settings import Settings
 from gateway.simulated import attach_simulators, simulated_brokers
 from gateway.telegram import TelegramService, TelegramStore
 from sandbox.engine import SandboxConfig, SandboxEngine
+from sandbox.engine.timekeeping import Clock, system_clock
 from sandbox.market import OfflineMarket
 from storage import make_engine, upgrade
 from storage.history import HistoryStore
@@ -43,9 +45,11 @@ class Services:
     historify: Historify
     simulators: dict[str, Any] = field(default_factory=dict)  # broker id -> its offline simulator (BROKER_SIMULATORS)
     telegram: TelegramService | None = None  # the bot and its outbox; built last, since its commands use the rest
+    admin: AdminData | None = None  # holidays, session timings and freeze quantities from the database
 
     @classmethod
-    def build(cls, settings: Settings, *, migrate: bool = True) -> Services:
+    def build(cls, settings: Settings, *, migrate: bool = True, clock: Clock = system_clock) -> Services:
+        """Wire everything; `clock` is the sandbox's (tests pin it to a day of their choosing)."""
         engine = make_engine(settings.database_url)
         if migrate:
             upgrade(engine)
@@ -53,12 +57,19 @@ class Services:
         sessions = BrokerSessions(engine, app_key=settings.app_key)
         credentials = BrokerCredentials(engine, app_key=settings.app_key)
         market = OfflineMarket(settings.market_seed, start=settings.market_start)
+        admin = AdminData(engine, market.calendar)
+        if migrate:
+            admin.start()  # the calendar answers from the database from here on
         events = OrderEvents()
         # The offline market trades around the clock, so there is no square-off time to honour.
+        closure = market.calendar.closure if settings.sandbox_closed_on_holidays else None
         sandbox = SandboxEngine(
             engine,
             market,
-            SandboxConfig(square_off_enabled=False, is_trading_day=market.calendar.is_trading_day),
+            SandboxConfig(
+                square_off_enabled=False, is_trading_day=market.calendar.is_trading_day, closure_reason=closure
+            ),
+            clock=clock,
             on_order_event=events,
         )
         registry = Registry.discover()
@@ -67,7 +78,7 @@ class Services:
         simulated = simulated_brokers(settings.broker_simulators, registry)
         simulators = attach_simulators(registry, simulated, settings.host_server)
         router = BrokerRouter(registry, accounts, sessions, credentials)
-        orders = OrderDesk(engine, router, market)
+        orders = OrderDesk(engine, router, market, admin=admin)
         scheduler = Scheduler(engine)
         historify = Historify(HistoryStore(settings.history_database), router, scheduler)
         services = cls(
@@ -85,6 +96,7 @@ class Services:
             scheduler,
             historify,
             simulators,
+            admin=admin,
         )
         services.telegram = TelegramService(
             TelegramStore(engine, app_key=settings.app_key),

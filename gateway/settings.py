@@ -150,6 +150,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("TELEGRAM_POLL_SECONDS", "telegram_poll_seconds"),
         description="Long-poll timeout of getUpdates, in seconds.",
     )
+    # Admin data (holidays, timings, freeze quantities).
+    sandbox_closed_on_holidays: bool = Field(
+        default=True,
+        validation_alias=AliasChoices("SANDBOX_CLOSED_ON_HOLIDAYS", "sandbox_closed_on_holidays"),
+        description="The sandbox refuses MARKET orders on the market calendar's holidays, with the holiday named.",
+    )
 
     @field_validator(
         "api_rate_limit",

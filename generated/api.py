@@ -2334,6 +2334,181 @@ class HistorifyWatchlistResponse(BaseModel):
     data: list[HistorifySymbol]
 
 
+class AdminHoliday(BaseModel):
+    date: str
+    """
+    YYYY-MM-DD.
+    """
+    description: str
+    commodity_evening: bool
+    """
+    MCX and NCO trade their evening session that day.
+    """
+
+
+class AdminHolidaysRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    year: int | None = Field(None, ge=2020, le=2050)
+    """
+    Every stored year when absent.
+    """
+
+
+class AdminHolidaysResponse(BaseModel):
+    status: Literal["success"]
+    data: list[AdminHoliday]
+
+
+class AdminHolidayRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    date: date_aliased
+    """
+    YYYY-MM-DD (a weekday).
+    """
+    description: str = Field(..., max_length=200, min_length=1)
+    commodity_evening: bool | None = False
+
+
+class AdminHolidayResponse(BaseModel):
+    status: Literal["success"]
+    data: AdminHoliday
+
+
+class AdminHolidayDayRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    date: date_aliased
+
+
+class AdminTiming(BaseModel):
+    exchange: str
+    start_time: str
+    """
+    IST HH:MM.
+    """
+    end_time: str
+    """
+    IST HH:MM.
+    """
+    dst_end_time: str | None = None
+    """
+    IST HH:MM while New York observes DST.
+    """
+
+
+class AdminTimingsResponse(BaseModel):
+    status: Literal["success"]
+    data: list[AdminTiming]
+
+
+class AdminTimingRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    exchange: str = Field(..., max_length=16, min_length=1)
+    start_time: str = Field(..., max_length=8, min_length=1)
+    """
+    IST HH:MM.
+    """
+    end_time: str = Field(..., max_length=8, min_length=1)
+    """
+    IST HH:MM.
+    """
+    dst_end_time: str | None = Field(None, max_length=8)
+    """
+    IST HH:MM; empty for none.
+    """
+
+
+class AdminTimingResponse(BaseModel):
+    status: Literal["success"]
+    data: AdminTiming
+
+
+class AdminFreeze(BaseModel):
+    exchange: str
+    symbol: str
+    freeze_qty: int
+
+
+class AdminFreezeListResponse(BaseModel):
+    status: Literal["success"]
+    data: list[AdminFreeze]
+
+
+class AdminFreezeKeyRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    exchange: str = Field(..., max_length=16, min_length=1)
+    symbol: str = Field(..., max_length=64, min_length=1)
+
+
+class AdminFreezeRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    exchange: str = Field(..., max_length=16, min_length=1)
+    symbol: str = Field(..., max_length=64, min_length=1)
+    freeze_qty: int = Field(..., ge=1, le=10000000)
+
+
+class AdminFreezeResponse(BaseModel):
+    status: Literal["success"]
+    data: AdminFreeze
+
+
+class AdminFreezeUploadRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    csv: str = Field(..., max_length=900000, min_length=1)
+    """
+    The file's text, header exchange,symbol,freeze_qty.
+    """
+    replace: bool | None = False
+
+
+class AdminFreezeUploadResponse(BaseModel):
+    status: Literal["success"]
+    count: int
+    message: str
+    HISTORY_NOT_STORED: Any | None = None
+
+
 class BasketOrderResult(BaseModel):
     symbol: str
     exchange: str | None = None

@@ -1,5 +1,6 @@
 """Persistent state: SQLModel tables, the database engine, and alembic migrations."""
 
+from storage.admin_tables import FreezeQuantity, MarketHoliday, SessionTiming
 from storage.console_tables import ConsoleSession, IpBan, UserTotp
 from storage.db import make_engine, session_scope, upgrade
 from storage.gateway_tables import ChartPreference, QueuedOrder
@@ -12,9 +13,12 @@ __all__ = [
     "BrokerSession",
     "ChartPreference",
     "ConsoleSession",
+    "FreezeQuantity",
     "IpBan",
+    "MarketHoliday",
     "OrderAudit",
     "QueuedOrder",
+    "SessionTiming",
     "TelegramBot",
     "TelegramLink",
     "TelegramMessage",

@@ -21,6 +21,7 @@ TRAFFIC = sa.Table(
     sa.Column("route", sa.String(128), nullable=False),
     sa.Column("status", sa.Integer, nullable=False),
     sa.Column("total_ms", sa.Float, nullable=False),
-    sa.Column("broker_ms", sa.Float, nullable=True),  # filled by broker clients once they measure it
+    sa.Column("broker_ms", sa.Float, nullable=True),  # time in the broker plugin's calls (gateway.brokertime)
     sa.Column("user_id", sa.Integer, nullable=True, index=True),
+    sa.Column("broker", sa.String(32), nullable=True),  # whose plugin the request called, if any
 )

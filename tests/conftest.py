@@ -23,6 +23,8 @@ def settings(tmp_path) -> Settings:
         history_database=str(tmp_path / "history.duckdb"),
         websocket_port=0,  # any free port, so tests never collide with a running server or each other
         zmq_address="tcp://127.0.0.1:*",
+        # Tests place MARKET orders at whatever hour they run; the holiday refusal has its own pinned tests.
+        sandbox_closed_on_holidays=False,
         _env_file=None,
     )
 

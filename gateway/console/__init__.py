@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from gateway.console import (
     admin_routes,
+    admindata_routes,
     auth_routes,
     broker_routes,
     historify_routes,
     key_routes,
+    monitor_routes,
     operations_routes,
     trading_routes,
 )
@@ -19,7 +21,17 @@ __all__ = ["Console", "register"]
 
 def register(app, console: Console) -> None:
     """Add every console route, and the local assets, to the connexion app."""
-    for module in (trading_routes, auth_routes, key_routes, broker_routes, admin_routes, operations_routes, historify_routes):
+    for module in (
+        trading_routes,
+        auth_routes,
+        key_routes,
+        broker_routes,
+        admin_routes,
+        operations_routes,
+        historify_routes,
+        admindata_routes,
+        monitor_routes,
+    ):
         for path, name, endpoint, methods in module.routes(console):
             app.add_url_rule(path, name, endpoint, methods=methods)
     app.add_url_rule("/static/{name}", "static", Assets().serve, methods=["GET"])

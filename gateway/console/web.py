@@ -48,6 +48,13 @@ NOTICES = {
     "telegram-saved": "The Telegram settings were saved.",
     "telegram-unlinked": "This account's Telegram chat was unlinked.",
     "sandbox-reset": "The sandbox was reset: books emptied, capital restored.",
+    # Admin data.
+    "holiday-saved": "The holiday was saved; the calendar uses it now.",
+    "holiday-removed": "The holiday was removed.",
+    "timing-saved": "The session timing was saved.",
+    "freeze-saved": "The freeze quantity was saved.",
+    "freeze-removed": "The freeze quantity was removed.",
+    "freeze-uploaded": "The freeze quantities of the file were saved.",
 }
 
 

@@ -11,6 +11,7 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway import brokertime
 from gateway.clientip import ClientAddresses
 from gateway.observability.metrics import Metrics
 from gateway.observability.traffic import TrafficLog
@@ -43,6 +44,7 @@ class Observe:
         # Shared by the shallow copies made further in, so connexion's routing result is visible here.
         extensions = scope.setdefault("extensions", {})
         status = 500
+        stopwatch, timing = brokertime.start()
 
         async def watch(message: Message) -> None:
             nonlocal status
@@ -54,6 +56,7 @@ class Observe:
             await self.app(scope, receive, watch)
         finally:
             total_ms = (time.perf_counter() - started) * 1000
+            brokertime.stop(timing)
             operation = extensions.get("connexion_routing", {}).get("operation_id")
             if operation:
                 route = operation.rsplit(".", 1)[-1]
@@ -69,6 +72,7 @@ class Observe:
                     route,
                     status,
                     round(total_ms, 3),
-                    observation.get("broker_ms"),
+                    observation.get("broker_ms", stopwatch.milliseconds),
                     observation.get("user_id"),
+                    broker=stopwatch.broker,
                 )

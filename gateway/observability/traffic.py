@@ -13,7 +13,7 @@ import logging
 import time
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from storage import make_engine
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 FLUSH_SECONDS = 1.0
 PURGE_SECONDS = 3600.0
 MAX_PENDING = 50_000
-_COLUMNS = ("at", "client_ip", "method", "path", "route", "status", "total_ms", "broker_ms", "user_id")
+_COLUMNS = ("at", "client_ip", "method", "path", "route", "status", "total_ms", "broker_ms", "user_id", "broker")
 
 
 def logs_database_url(database_url: str, logs_url: str) -> str:
@@ -40,6 +40,7 @@ class TrafficLog:
     def __init__(self, url: str, *, retention_days: int) -> None:
         self._engine: Engine = make_engine(url)
         LOGS_METADATA.create_all(self._engine)
+        _add_missing_columns(self._engine)
         self._retention_seconds = retention_days * 86_400
         self._pending: list[tuple] = []
         self._task: asyncio.Task | None = None
@@ -48,18 +49,25 @@ class TrafficLog:
         self.dropped = 0
         self.written = 0
 
-    def record(self, client_ip, method, path, route, status, total_ms, broker_ms=None, user_id=None) -> None:
+    def record(
+        self, client_ip, method, path, route, status, total_ms, broker_ms=None, user_id=None, *, broker=None
+    ) -> None:
         """Queue one row; never blocks. Starts the writer on the running loop if it is not there yet."""
         if len(self._pending) >= MAX_PENDING:
             del self._pending[: MAX_PENDING // 10]
             self.dropped += MAX_PENDING // 10
         self._pending.append(
-            (time.time(), client_ip, method, path[:256], route[:128], status, total_ms, broker_ms, user_id)
+            (time.time(), client_ip, method, path[:256], route[:128], status, total_ms, broker_ms, user_id, broker)
         )
         loop = asyncio.get_running_loop()
         if self._loop is not loop or self._task is None or self._task.done():
             self._loop = loop
             self._task = loop.create_task(self._run(), name="traffic-log-writer")
+
+    @property
+    def engine(self) -> Engine:
+        """The logs database, for the monitors' read-only queries."""
+        return self._engine
 
     async def flush(self) -> None:
         rows, self._pending = self._pending, []
@@ -95,3 +103,13 @@ class TrafficLog:
                 connection.execute(delete(TRAFFIC).where(TRAFFIC.c.at < time.time() - self._retention_seconds))
                 self._purged_at = time.monotonic()
         self.written += len(rows)
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    # The logs database is created, not migrated: a column added since an older logs.db is added here.
+    present = {column["name"] for column in inspect(engine).get_columns(TRAFFIC.name)}
+    with engine.begin() as connection:
+        for column in TRAFFIC.columns:
+            if column.name not in present:
+                kind = column.type.compile(engine.dialect)
+                connection.execute(text(f'ALTER TABLE {TRAFFIC.name} ADD COLUMN "{column.name}" {kind}'))

@@ -44,3 +44,6 @@ class SandboxConfig:
     gtt_expiry_days: int = 365
     # The gateway passes the market calendar's answer; weekdays alone are the fallback.
     is_trading_day: Callable[[date], bool] = is_weekday
+    # Why an exchange is shut on a day (a holiday), from the calendar; a MARKET order that day is refused with it.
+    # None keeps the sandbox trading every day, as the offline market does around the clock.
+    closure_reason: Callable[[str, date], str | None] | None = None

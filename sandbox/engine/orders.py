@@ -39,6 +39,7 @@ from sandbox.engine.rows import (
 )
 from sandbox.engine.rules import (
     cnc_sell_rejection,
+    holiday_rejection,
     mis_window_rejection,
     normalised_prices,
     product_rejection,
@@ -130,6 +131,9 @@ def _refusal(
     replacing: str | None = None,
 ) -> str | None:
     reason = product_rejection(instrument, Product(order.product), order.quantity)
+    if reason is not None:
+        return reason
+    reason = holiday_rejection(order.exchange, order.price_type, txn.now, venue.config)
     if reason is not None:
         return reason
     position = txn.position(order.user_id, order.exchange, order.symbol, order.product)

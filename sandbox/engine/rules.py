@@ -110,3 +110,10 @@ def cnc_sell_rejection(
             f"(Position: {position}, Holdings: {holding}, Pending sells: {pending_sells})"
         )
     return None
+
+
+def holiday_rejection(exchange: str, price_type: str, now: datetime, config: SandboxConfig) -> str | None:
+    """A MARKET order on a day the calendar shuts its exchange is refused with the calendar's reason."""
+    if config.closure_reason is None or price_type != "MARKET":
+        return None
+    return config.closure_reason(exchange, trading_date(now))

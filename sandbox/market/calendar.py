@@ -8,6 +8,7 @@ hour, so a newcomer trading at midnight still sees prices move and orders fill; 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -21,10 +22,22 @@ COMMODITY_EXCHANGES = ("MCX", "NCO")
 # The exchanges OpenAlgo lists in market/timings, in its order (CRYPTO is not simulated here).
 TIMING_EXCHANGES = ("NSE", "BSE", "NFO", "BFO", "MCX", "BCD", "CDS", "NCO")
 
-_SESSIONS = {
-    **{exchange: (time(9, 15), time(15, 30)) for exchange in EQUITY_EXCHANGES},
-    **{exchange: (time(9, 0), time(17, 0)) for exchange in CURRENCY_EXCHANGES},
-    **{exchange: (time(9, 0), time(23, 30)) for exchange in COMMODITY_EXCHANGES},
+
+@dataclass(frozen=True, slots=True)
+class SessionHours:
+    """An exchange's regular IST session; `dst_closes` is the later close while New York observes DST."""
+
+    exchange: str
+    opens: time
+    closes: time
+    dst_closes: time | None = None
+
+
+# MCX follows the US: it trades until 23:55 while New York observes daylight saving.
+BUILTIN_SESSIONS: dict[str, SessionHours] = {
+    **{exchange: SessionHours(exchange, time(9, 15), time(15, 30)) for exchange in EQUITY_EXCHANGES},
+    **{exchange: SessionHours(exchange, time(9, 0), time(17, 0)) for exchange in CURRENCY_EXCHANGES},
+    **{exchange: SessionHours(exchange, time(9, 0), time(23, 30), time(23, 55)) for exchange in COMMODITY_EXCHANGES},
 }
 _COMMODITY_EVENING_START = time(17, 0)
 
@@ -69,18 +82,15 @@ _PUBLISHED = {
     date(2026, 11, 24): ("Prakash Gurpurb Sri Guru Nanak Dev", True),
     date(2026, 12, 25): ("Christmas", False),
 }
-_PUBLISHED_YEARS = frozenset(day.year for day in _PUBLISHED)
+# The built-in list: what the gateway's database is seeded with, and the calendar's answer without one.
+BUILTIN_HOLIDAYS: tuple[Holiday, ...] = tuple(
+    Holiday(day, text, evening) for day, (text, evening) in sorted(_PUBLISHED.items())
+)
 # For years without a published list, the fixed-date national holidays are the safest guess.
 _FIXED_NATIONAL = ((1, 26, "Republic Day"), (8, 15, "Independence Day"), (10, 2, "Mahatma Gandhi Jayanti"))
 
 
-def _holidays_of(year: int) -> dict[date, Holiday]:
-    if year in _PUBLISHED_YEARS:
-        return {
-            day: Holiday(day, text, evening)
-            for day, (text, evening) in _PUBLISHED.items()
-            if day.year == year
-        }
+def _guessed_holidays(year: int) -> dict[date, Holiday]:
     fixed = [(date(year, month, day), text, False) for month, day, text in _FIXED_NATIONAL]
     fixed.append((date(year, 12, 25), "Christmas", False))
     return {day: Holiday(day, text, evening) for day, text, evening in fixed if day.weekday() < 5}
@@ -96,16 +106,47 @@ def _epoch_ms(moment: datetime) -> int:
 
 
 class ExchangeCalendar:
-    """Trading days and sessions of the Indian exchanges, in IST."""
+    """Trading days and sessions of the Indian exchanges, in IST.
+
+    The holidays and sessions are the built-in lists until `load` replaces them (the gateway loads
+    its database's). A year with at least one listed holiday answers that list; a year with none
+    answers the fixed-date national holidays, the safest guess before the exchanges publish.
+    """
 
     def __init__(self, continuous: bool = False) -> None:
         self.continuous = continuous
         self._by_year: dict[int, dict[date, Holiday]] = {}
+        self._sessions: dict[str, SessionHours] = dict(BUILTIN_SESSIONS)
+        self.load(BUILTIN_HOLIDAYS, ())
+
+    def load(self, holidays: Iterable[Holiday], sessions: Iterable[SessionHours]) -> None:
+        """Replace the holiday list and the session hours; exchanges absent from `sessions` keep theirs."""
+        listed: dict[int, dict[date, Holiday]] = {}
+        for holiday in holidays:
+            listed.setdefault(holiday.day.year, {})[holiday.day] = holiday
+        merged = dict(self._sessions)
+        merged.update({hours.exchange: hours for hours in sessions})
+        # One assignment each, so a reader on another thread sees the old lists or the new, never half.
+        self._listed, self._sessions, self._by_year = listed, merged, {}
+
+    def _holidays_of(self, year: int) -> dict[date, Holiday]:
+        if year not in self._by_year:
+            self._by_year[year] = self._listed.get(year) or _guessed_holidays(year)
+        return self._by_year[year]
 
     def holiday(self, day: date) -> Holiday | None:
-        if day.year not in self._by_year:
-            self._by_year[day.year] = _holidays_of(day.year)
-        return self._by_year[day.year].get(day)
+        return self._holidays_of(day.year).get(day)
+
+    def closure(self, exchange: str, day: date) -> str | None:
+        """Why `exchange` holds no session on `day` when a holiday is the cause, else None."""
+        holiday = self.holiday(day)
+        if holiday is None or exchange not in self._sessions or self.session(exchange, day) is not None:
+            return None
+        return f"{exchange} is closed on {day.isoformat()} for {holiday.description} (a trading holiday)"
+
+    def session_hours(self) -> list[SessionHours]:
+        """The regular session of every exchange, in the calendar's exchange order."""
+        return list(self._sessions.values())
 
     def is_trading_day(self, day: date, exchange: str = "NSE") -> bool:
         """Whether `exchange` holds any session on `day` (MCX trades evenings on most holidays)."""
@@ -113,25 +154,21 @@ class ExchangeCalendar:
 
     def session(self, exchange: str, day: date) -> tuple[datetime, datetime] | None:
         """The IST open and close of `exchange` on `day`, or None when it does not trade."""
-        if day.weekday() >= 5 or exchange not in _SESSIONS:
+        hours = self._sessions.get(exchange)
+        if day.weekday() >= 5 or hours is None:
             return None
-        opens, closes = _SESSIONS[exchange]
+        opens, closes = hours.opens, hours.closes
         holiday = self.holiday(day)
         if exchange in COMMODITY_EXCHANGES:
             if holiday is not None and not holiday.commodity_evening:
                 return None
             if holiday is not None:
-                opens = _COMMODITY_EVENING_START
-            closes = self._commodity_close(day)
+                opens = max(opens, _COMMODITY_EVENING_START)
         elif holiday is not None:
             return None
+        if hours.dst_closes is not None and datetime.combine(day, time(12), _NEW_YORK).dst():
+            closes = hours.dst_closes
         return datetime.combine(day, opens, IST), datetime.combine(day, closes, IST)
-
-    @staticmethod
-    def _commodity_close(day: date) -> time:
-        # MCX follows the US: it trades until 23:55 while New York observes daylight saving.
-        noon_in_new_york = datetime.combine(day, time(12), _NEW_YORK)
-        return time(23, 55) if noon_in_new_york.dst() else time(23, 30)
 
     def day_window(self, exchange: str, day: date) -> tuple[float, float]:
         """Epoch bounds over which a day's trading is spread: its session, else the whole IST day.
@@ -203,9 +240,7 @@ class ExchangeCalendar:
         return rows
 
     def _holidays_for_year(self, year: int) -> list[Holiday]:
-        if year not in self._by_year:
-            self._by_year[year] = _holidays_of(year)
-        return list(self._by_year[year].values())
+        return list(self._holidays_of(year).values())
 
     def timings(self, day: date) -> list[dict]:
         """Sessions of every open exchange on `day`, shaped like OpenAlgo's market/timings `data`."""

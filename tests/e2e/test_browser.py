@@ -151,3 +151,40 @@ def test_setup_key_logout_login_and_dashboard(gateway, page):
 
     page.click("#logout")
     page.wait_for_url(re.compile(r"/login$"))
+
+
+def test_admin_data_latency_and_traffic_pages(gateway, page, tmp_path):
+    console_errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
+    page.goto(gateway + "/setup")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=confirm]", PASSWORD)
+    page.click("#create-admin")
+    page.wait_for_url(re.compile(r"/keys$"))
+    page.click("#create-key")
+    api_key = page.text_content("#api-key-value").strip()
+    httpx.post(f"{gateway}/api/v1/orderbook", json={"apikey": api_key})
+
+    page.click("nav >> text=Admin data")
+    page.wait_for_url(re.compile(r"/admin/data$"))
+    page.select_option("#holiday-year", "2026")
+    page.click("#holidays button:has-text('Show')")
+    assert page.locator("#holidays tbody tr").count() == 16
+    page.fill("#add-holiday input[name=date]", "2027-03-10")
+    page.fill("#add-holiday input[name=description]", "Foundation Day")
+    page.click("#add-holiday button")
+    page.wait_for_selector("#holidays tr:has-text('Foundation Day')")
+    csv_file = tmp_path / "freeze.csv"
+    csv_file.write_text("exchange,symbol,freeze_qty\nNSE,SBIN,5000\n")
+    page.set_input_files("#upload-freeze input[type=file]", str(csv_file))
+    page.click("#upload-freeze button")
+    page.wait_for_selector("#freeze tr:has-text('SBIN')")
+
+    page.click("nav >> text=Latency")
+    page.wait_for_url(re.compile(r"/monitor/latency$"))
+    page.wait_for_selector("tr:has-text('orderbook')")
+    page.click("nav >> text=Traffic")
+    page.wait_for_url(re.compile(r"/monitor/traffic$"))
+    assert int(page.text_content("#traffic-figures dd").strip()) > 0
+    assert not [error for error in console_errors if "Content Security Policy" in error]
