@@ -12,6 +12,7 @@ from brokers.sandbox import SandboxPlugin
 from gateway.accounts import Accounts
 from gateway.credentials import BrokerCredentials
 from gateway.events import OrderEvents
+from gateway.optionsanalytics import SnapshotCache
 from gateway.orders import OrderDesk
 from gateway.routing import SANDBOX, BrokerRouter
 from gateway.scheduler import Scheduler
@@ -38,6 +39,8 @@ class Services:
     events: OrderEvents
     scheduler: Scheduler
     simulators: dict[str, Any] = field(default_factory=dict)  # broker id -> its offline simulator (BROKER_SIMULATORS)
+    # Options analytics (issue 13): chain snapshots kept a second, so open pages share one chain read.
+    analytics_cache: SnapshotCache = field(default_factory=SnapshotCache)
 
     @classmethod
     def build(cls, settings: Settings, *, migrate: bool = True) -> Services:
