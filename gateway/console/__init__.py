@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from gateway.console import admin_routes, auth_routes, broker_routes, key_routes, trading_routes
+from gateway.console import (
+    admin_routes,
+    analytics_routes,  # options analytics pages (issue 13)
+    auth_routes,
+    broker_routes,
+    key_routes,
+    trading_routes,
+)
 from gateway.console.assets import Assets
 from gateway.console.web import Console
 
@@ -11,7 +18,7 @@ __all__ = ["Console", "register"]
 
 def register(app, console: Console) -> None:
     """Add every console route, and the local assets, to the connexion app."""
-    for module in (trading_routes, auth_routes, key_routes, broker_routes, admin_routes):
+    for module in (trading_routes, auth_routes, key_routes, broker_routes, admin_routes, analytics_routes):
         for path, name, endpoint, methods in module.routes(console):
             app.add_url_rule(path, name, endpoint, methods=methods)
     app.add_url_rule("/static/{name}", "static", Assets().serve, methods=["GET"])
