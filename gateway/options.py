@@ -279,7 +279,7 @@ def greeks_table(prices, forwards, strikes, years, rates, is_call) -> GreeksTabl
         )
 
 
-def _years_between(now: datetime, expiry: datetime) -> float:
+def years_between(now: datetime, expiry: datetime) -> float:
     """Calendar years to expiry, floored for the last hour; 0 once expired."""
     seconds = (expiry - now).total_seconds()
     return 0.0 if seconds <= 0 else max(seconds / _SECONDS_PER_YEAR, _MIN_YEARS)
@@ -364,7 +364,7 @@ def option_chain(
     forward = None
     if with_greeks:
         forward = _chain_forward(rows, atm_strike, series.ltp)
-        _add_chain_greeks(rows, forward, _years_between(now, expires), (interest_rate or 0.0) / 100.0)
+        _add_chain_greeks(rows, forward, years_between(now, expires), (interest_rate or 0.0) / 100.0)
     return {
         "status": "success",
         "underlying": series.name,
@@ -443,7 +443,7 @@ def _greeks_input(
         message = f"{symbol} is not an option symbol like NIFTY30DEC2526000CE"
         raise ValidationFailed(message, errors={"symbol": [message]})
     expires = expiry_instant(instrument.expiry, instrument.exchange, expiry_time)
-    years = _years_between(market.now(), expires)
+    years = years_between(market.now(), expires)
     if years <= 0:
         return _GreeksInput(instrument, expires, 0.0, 0.0, 0.0)
     option_price = market.quote(instrument.exchange, instrument.symbol).ltp

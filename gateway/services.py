@@ -14,6 +14,7 @@ from gateway.admindata import AdminData
 from gateway.credentials import BrokerCredentials
 from gateway.events import OrderEvents
 from gateway.historify import Historify
+from gateway.optionsanalytics import SnapshotCache
 from gateway.orders import OrderDesk
 from gateway.routing import SANDBOX, BrokerRouter
 from gateway.scheduler import Scheduler
@@ -46,6 +47,8 @@ class Services:
     simulators: dict[str, Any] = field(default_factory=dict)  # broker id -> its offline simulator (BROKER_SIMULATORS)
     telegram: TelegramService | None = None  # the bot and its outbox; built last, since its commands use the rest
     admin: AdminData | None = None  # holidays, session timings and freeze quantities from the database
+    # Options analytics (issue 13): chain snapshots kept a second, so open pages share one chain read.
+    analytics_cache: SnapshotCache = field(default_factory=SnapshotCache)
 
     @classmethod
     def build(cls, settings: Settings, *, migrate: bool = True, clock: Clock = system_clock) -> Services:

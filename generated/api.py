@@ -1954,6 +1954,219 @@ class MultiOptionGreeksResponse(BaseModel):
     """
 
 
+class AnalyticsChainRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    underlying: str = Field(..., max_length=64, min_length=1)
+    """
+    The underlying's name (NIFTY), or a future naming the expiry (NIFTY30DEC25FUT).
+    """
+    exchange: Literal[
+        "NSE",
+        "NFO",
+        "CDS",
+        "BSE",
+        "BFO",
+        "BCD",
+        "MCX",
+        "NCDEX",
+        "NCO",
+        "NSE_INDEX",
+        "BSE_INDEX",
+        "MCX_INDEX",
+        "GLOBAL_INDEX",
+        "CRYPTO",
+    ]
+    """
+    Exchange segment, uppercase, as OpenAlgo names them.
+    """
+    expiry_date: str | None = Field(None, max_length=9, min_length=1)
+    """
+    Expiry as DDMMMYY (30DEC25); DD-MMM-YY is accepted too.
+    """
+    strike_count: int | None = Field(None, ge=1, le=50)
+    """
+    Strikes on each side of the ATM strike; every listed strike when absent.
+    """
+    interest_rate: float | None = Field(None, ge=0.0, le=100.0)
+    """
+    Annual risk-free rate in percent, used for discounting; 0 when absent.
+    """
+
+
+class AnalyticsHeader(BaseModel):
+    status: Literal["success"]
+    underlying: str
+    exchange: str
+    """
+    Where the options are listed.
+    """
+    expiry_date: str
+    """
+    DDMMMYY.
+    """
+    days_to_expiry: float
+    """
+    Calendar days to the expiry instant.
+    """
+    server_ts: int
+    """
+    Epoch seconds at which the chain was valued.
+    """
+    underlying_ltp: float
+    forward_price: float
+    """
+    The synthetic future (ATM strike + call - put) the Greeks used.
+    """
+    atm_strike: float
+    lotsize: int
+
+
+class GexRow(BaseModel):
+    strike: float
+    ce_oi: int
+    pe_oi: int
+    ce_gamma: float
+    pe_gamma: float
+    ce_gex: float
+    """
+    ce_gamma x ce_oi.
+    """
+    pe_gex: float
+    """
+    pe_gamma x pe_oi.
+    """
+    net_gex: float
+    """
+    ce_gex - pe_gex.
+    """
+
+
+class GexResponse(AnalyticsHeader):
+    total_ce_gex: float
+    total_pe_gex: float
+    total_net_gex: float
+    pcr_oi: float
+    zero_gamma_level: float
+    chain: list[GexRow]
+
+
+class IvSmileRow(BaseModel):
+    strike: float
+    ce_ltp: float
+    pe_ltp: float
+    ce_iv: float
+    """
+    Percent.
+    """
+    pe_iv: float
+    """
+    Percent.
+    """
+    ce_delta: float
+    pe_delta: float
+
+
+class IvSmileResponse(AnalyticsHeader):
+    interest_rate: float
+    atm_iv: float
+    put_25d_iv: float
+    call_25d_iv: float
+    skew_25d: float
+    """
+    put_25d_iv - call_25d_iv, in volatility points.
+    """
+    chain: list[IvSmileRow]
+
+
+class OiTrackerRow(BaseModel):
+    strike: float
+    ce_oi: int
+    pe_oi: int
+    ce_volume: int
+    pe_volume: int
+    ce_pain: float
+    pe_pain: float
+    total_pain: float
+
+
+class OiTrackerResponse(AnalyticsHeader):
+    futures_symbol: str
+    futures_ltp: float
+    total_ce_oi: int
+    total_pe_oi: int
+    pcr_oi: float
+    pcr_volume: float
+    max_pain: float
+    chain: list[OiTrackerRow]
+
+
+class VolSurfaceRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    underlying: str = Field(..., max_length=64, min_length=1)
+    """
+    The underlying's name (NIFTY), or a future naming the expiry (NIFTY30DEC25FUT).
+    """
+    exchange: Literal[
+        "NSE",
+        "NFO",
+        "CDS",
+        "BSE",
+        "BFO",
+        "BCD",
+        "MCX",
+        "NCDEX",
+        "NCO",
+        "NSE_INDEX",
+        "BSE_INDEX",
+        "MCX_INDEX",
+        "GLOBAL_INDEX",
+        "CRYPTO",
+    ]
+    """
+    Exchange segment, uppercase, as OpenAlgo names them.
+    """
+    expiry_count: int | None = Field(6, ge=1, le=12)
+    """
+    How many of the nearest live expiries.
+    """
+    strike_count: int | None = Field(10, ge=1, le=50)
+    """
+    Strikes on each side of each expiry's ATM strike.
+    """
+    interest_rate: float | None = Field(None, ge=0.0, le=100.0)
+    """
+    Annual risk-free rate in percent, used for discounting; 0 when absent.
+    """
+
+
+class VolSurfaceExpiry(BaseModel):
+    expiry_date: str
+    days_to_expiry: float
+    forward_price: float
+    atm_strike: float
+    iv: list[float]
+    """
+    OTM IV in percent, one per entry of strikes.
+    """
+
+
+class VolSurfaceResponse(AnalyticsHeader):
+    strikes: list[float]
+    expiries: list[VolSurfaceExpiry]
+
+
 class MarketHolidaysRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from gateway.console import (
     admin_routes,
     admindata_routes,
+    analytics_routes,
     auth_routes,
     broker_routes,
     historify_routes,
@@ -31,6 +32,7 @@ def register(app, console: Console) -> None:
         historify_routes,
         admindata_routes,
         monitor_routes,
+        analytics_routes,
     ):
         for path, name, endpoint, methods in module.routes(console):
             app.add_url_rule(path, name, endpoint, methods=methods)
