@@ -156,21 +156,6 @@ def test_setup_key_logout_login_and_dashboard(gateway, page):
 def test_admin_data_latency_and_traffic_pages(gateway, page, tmp_path):
     console_errors: list[str] = []
     page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
-ANALYTICS_PAGES = ("gex", "ivsmile", "oitracker", "volsurface")
-
-
-def test_analytics_pages_draw_charts_with_data(gateway, page):
-    console_errors: list[str] = []
-    # The page has no favicon; a missing resource is the browser's business, a script error is ours.
-    page.on(
-        "console",
-        lambda message: (
-            message.type == "error"
-            and "Failed to load resource" not in message.text
-            and console_errors.append(message.text)
-        ),
-    )
-    page.on("pageerror", lambda error: console_errors.append(str(error)))
     page.goto(gateway + "/setup")
     page.fill("input[name=username]", "admin")
     page.fill("input[name=password]", PASSWORD)
@@ -203,6 +188,30 @@ def test_analytics_pages_draw_charts_with_data(gateway, page):
     page.wait_for_url(re.compile(r"/monitor/traffic$"))
     assert int(page.text_content("#traffic-figures dd").strip()) > 0
     assert not [error for error in console_errors if "Content Security Policy" in error]
+
+
+ANALYTICS_PAGES = ("gex", "ivsmile", "oitracker", "volsurface")
+
+
+def test_analytics_pages_draw_charts_with_data(gateway, page):
+    console_errors: list[str] = []
+    # The page has no favicon; a missing resource is the browser's business, a script error is ours.
+    page.on(
+        "console",
+        lambda message: (
+            message.type == "error"
+            and "Failed to load resource" not in message.text
+            and console_errors.append(message.text)
+        ),
+    )
+    page.on("pageerror", lambda error: console_errors.append(str(error)))
+    page.goto(gateway + "/setup")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=confirm]", PASSWORD)
+    page.click("#create-admin")
+    page.wait_for_url(re.compile(r"/keys$"))
+    page.click("#create-key")
 
     for tool in ANALYTICS_PAGES:
         page.goto(f"{gateway}/analytics/{tool}")
