@@ -28,7 +28,7 @@ def answers(url: str) -> bool:
 
 
 @pytest.fixture
-def server(tmp_path):
+def server(tmp_path, database_backend, request):
     port = free_port()
     environment = {key: value for key, value in os.environ.items() if key not in ("APP_KEY", "API_KEY_PEPPER")}
     environment |= {
@@ -37,6 +37,8 @@ def server(tmp_path):
         "ORDER_RATE_LIMIT": "1000 per second",
         "API_RATE_LIMIT": "1000 per second",
     }
+    if database_backend != "sqlite":  # modules marked `databases` also run on PostgreSQL (tests/postgres.py)
+        environment["DATABASE_URL"] = request.getfixturevalue("database_url")
     process = subprocess.Popen(
         [BIN / "brokergate", "serve", "--port", str(port)],
         cwd=tmp_path,
