@@ -4,6 +4,7 @@ from storage.console_tables import ConsoleSession, IpBan, UserTotp
 from storage.db import make_engine, session_scope, upgrade
 from storage.gateway_tables import ChartPreference, QueuedOrder
 from storage.models import ApiKey, BrokerCredential, BrokerSession, OrderAudit, User, UserSettings, utcnow
+from storage.stream_tables import OrderUpdateRecord
 
 __all__ = [
     "ApiKey",
@@ -13,6 +14,7 @@ __all__ = [
     "ConsoleSession",
     "IpBan",
     "OrderAudit",
+    "OrderUpdateRecord",
     "QueuedOrder",
     "User",
     "UserSettings",
