@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test generate check-generated lint bench soak fuzz sdk install clean conformance
+.PHONY: run test generate check-generated lint bench soak fuzz sdk install clean conformance test-postgres
 
 $(STAMP): requirements.lock pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ run: $(STAMP)
 
 test: $(STAMP) check-generated lint
 	$(BIN)/python -m pytest
+
+# Only the PostgreSQL cases of the suites marked `databases` (`make test` runs them beside SQLite).
+test-postgres: $(STAMP)
+	BROKERGATE_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest -m databases -k postgresql
 
 generate: $(STAMP)
 	$(BIN)/python -m tools.generate

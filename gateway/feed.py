@@ -16,7 +16,7 @@ from typing import Any
 from gateway.accounts import Principal
 from gateway.services import Services
 from generated.errors import ApiKeyRevoked, BrokergateError, InvalidApiKey
-from streaming import StreamingService
+from streaming import OrderJournal, StreamingService
 from streaming.adapters.routed import FeedSource, RoutedAdapter
 
 
@@ -76,6 +76,7 @@ def build_feed(services: Services) -> StreamingService:
         host=settings.websocket_host,
         port=settings.websocket_port,
         bus_address=settings.zmq_address,
+        journal=OrderJournal(services.engine),  # durable order_update sequences, replayed on `since`
     )
 
 

@@ -19,13 +19,14 @@ from collections import deque
 from limits import RateLimitItem, parse_many
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.clientip import client_ip
+from gateway.clientip import client_ip, is_inside, parse_networks
 from gateway.context import USER
 from gateway.observability import note
 from gateway.settings import Settings
 from generated.errors import RateLimited
 
 API, ORDERS, SMART_ORDERS, GREEKS, WEBHOOK, LOGIN = "api", "orders", "smart_orders", "greeks", "webhook", "login"
+MONITORING = "monitoring"
 _CLASS_OF_OPERATION = {
     **dict.fromkeys(
         (
@@ -45,6 +46,8 @@ _CLASS_OF_OPERATION = {
 }
 # Local assets cost nothing to serve and a page loads several at once.
 _UNLIMITED_PREFIXES = ("/static/",)
+# A load balancer or Prometheus polling these must not be refused because the API budget of its address ran out.
+_MONITORING_PATHS = frozenset(("/health", "/metrics"))
 
 
 def limit_class(operation_id: str | None) -> str:
@@ -102,7 +105,9 @@ class RateLimits:
             GREEKS: parse_many(settings.greeks_rate_limit),
             WEBHOOK: parse_many(settings.webhook_rate_limit),
             LOGIN: parse_many(settings.login_rate_limit),
+            MONITORING: parse_many(settings.monitoring_rate_limit),
         }
+        self._monitoring_addresses = parse_networks(settings.monitoring_addresses, setting="MONITORING_ADDRESSES")
         self._sizes = {
             name: [(window, window.amount, window.get_expiry()) for window in windows]
             for name, windows in self._windows.items()
@@ -123,6 +128,11 @@ class RateLimits:
                     retry_after=round(max(retry_after, 0.001), 3),
                 )
 
+    def hit_monitoring(self, address: str) -> None:
+        """Count a /health or /metrics request in its own class; MONITORING_ADDRESSES are never limited."""
+        if not is_inside(address, self._monitoring_addresses):
+            self.hit(MONITORING, "ip:" + address)
+
     def reset(self) -> None:
         self._counters.clear(lambda _key: True)
 
@@ -135,7 +145,9 @@ class ClientRateLimit:
         self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not scope["path"].startswith(_UNLIMITED_PREFIXES):
+        if scope["type"] == "http" and scope["path"].rstrip("/") in _MONITORING_PATHS:
+            self.limits.hit_monitoring(client_ip(scope))
+        elif scope["type"] == "http" and not scope["path"].startswith(_UNLIMITED_PREFIXES):
             self.limits.hit(limit_class(operation_of(scope)), "ip:" + client_ip(scope))
         await self.app(scope, receive, send)
 

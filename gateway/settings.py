@@ -11,6 +11,8 @@ from limits import parse_many
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gateway.clientip import parse_networks
+
 _SECRET_LENGTH = 32
 
 
@@ -156,6 +158,17 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("SANDBOX_CLOSED_ON_HOLIDAYS", "sandbox_closed_on_holidays"),
         description="The sandbox refuses MARKET orders on the market calendar's holidays, with the holiday named.",
     )
+    # Monitoring is never locked out by API traffic: /health and /metrics count in their own class.
+    monitoring_rate_limit: str = Field(
+        default="20 per second",
+        validation_alias=AliasChoices("MONITORING_RATE_LIMIT", "monitoring_rate_limit"),
+        description="GET /health and GET /metrics, per client address, apart from the API's budget.",
+    )
+    monitoring_addresses: str = Field(
+        default="",
+        validation_alias=AliasChoices("MONITORING_ADDRESSES", "monitoring_addresses"),
+        description="Comma-separated CIDRs (load balancer, Prometheus) whose /health and /metrics are never limited.",
+    )
 
     @field_validator(
         "api_rate_limit",
@@ -166,6 +179,7 @@ class Settings(BaseSettings):
         "login_rate_limit",
         "ban_invalid_key_limit",
         "ban_not_found_limit",
+        "monitoring_rate_limit",
     )
     @classmethod
     def _rate_limit_syntax(cls, value: str, info) -> str:
@@ -176,6 +190,12 @@ class Settings(BaseSettings):
                 f"{info.field_name.upper()} must look like '10 per second' or '10 per second;200 per minute', "
                 f"not {value!r}"
             ) from None
+        return value
+
+    @field_validator("monitoring_addresses")
+    @classmethod
+    def _monitoring_networks(cls, value: str) -> str:
+        parse_networks(value, setting="MONITORING_ADDRESSES")
         return value
 
     @field_validator("cors_allowed_origins")

@@ -81,7 +81,7 @@ class MarketDepth(BaseModel):
 
 class OrderUpdateMessage(BaseModel):
     """
-    OpenAlgo's order_update push, plus `sequence` (per user, gap-free while the bus keeps up). Fields other than type, orderid, order_status and sequence are passed through from the gateway.
+    OpenAlgo's order_update push, plus `sequence` (per user, durable across restarts, gap-free; resume with `subscribe_orders` and `since`). Fields other than type, orderid, order_status and sequence are passed through from the gateway.
     """
 
     action: Literal["BUY", "SELL"] | None = None
@@ -421,6 +421,10 @@ class OrdersSubscriptionResponse(BaseModel):
         extra="forbid",
     )
     message: str
+    replayed: int | None = Field(None, ge=0)
+    """
+    With `since`, how many stored order updates follow this reply before live ones.
+    """
     request_id: Any | None = None
     """
     Any JSON value; echoed back in the reply, errors included.
@@ -493,6 +497,25 @@ class SimpleRequest(BaseModel):
     request_id: Any | None = None
     """
     Any JSON value; echoed back in the reply, errors included.
+    """
+    type: str | None = None
+    """
+    The action; sent as `action`, or as `type` (alias), case-insensitive.
+    """
+
+
+class SubscribeOrdersRequest(BaseModel):
+    action: str | None = None
+    """
+    The action; sent as `action`, or as `type` (alias), case-insensitive.
+    """
+    request_id: Any | None = None
+    """
+    Any JSON value; echoed back in the reply, errors included.
+    """
+    since: int | None = Field(None, ge=0)
+    """
+    The last order_update sequence this client received (0 for all that are kept). The server sends every stored update with a higher sequence, oldest first, before live ones. Anything but a whole number of at least 0 is INVALID_PARAMETERS.
     """
     type: str | None = None
     """

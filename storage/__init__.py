@@ -6,6 +6,7 @@ from storage.db import make_engine, session_scope, upgrade
 from storage.gateway_tables import ChartPreference, QueuedOrder
 from storage.models import ApiKey, BrokerCredential, BrokerSession, OrderAudit, User, UserSettings, utcnow
 from storage.operations_tables import TelegramBot, TelegramLink, TelegramMessage
+from storage.stream_tables import OrderUpdateRecord
 
 __all__ = [
     "ApiKey",
@@ -17,6 +18,7 @@ __all__ = [
     "IpBan",
     "MarketHoliday",
     "OrderAudit",
+    "OrderUpdateRecord",
     "QueuedOrder",
     "SessionTiming",
     "TelegramBot",

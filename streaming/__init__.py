@@ -16,6 +16,7 @@ from streaming.bus import (
     state_topic,
 )
 from streaming.fanout import ClientQueue
+from streaming.journal import OrderJournal
 from streaming.payloads import market_data_frame, project_tick, tick_payload
 from streaming.protocol import EXCHANGES, ErrorCode, InstrumentKey, Mode, ProtocolError, parse_message
 from streaming.server import CloseCode, ServerLimits, StreamingServer
@@ -36,6 +37,7 @@ __all__ = [
     "MarketSource",
     "Mode",
     "OfflineAdapter",
+    "OrderJournal",
     "ProtocolError",
     "ServerLimits",
     "StreamingAdapter",

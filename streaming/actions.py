@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from streaming.adapter import SubscriptionState
-from streaming.fanout import ClientQueue, subscription_state_frame
+from streaming.fanout import ClientQueue, order_update_frame, subscription_state_frame
 from streaming.protocol import (
     Authenticate,
     ClientRequest,
@@ -37,6 +37,7 @@ __all__ = ["Actions", "ClientSession", "Feed"]
 Authenticator = Callable[[str], Awaitable[int | None]]
 BrokerInfo = Callable[[int], Awaitable[dict[str, Any]]]
 SupportedBrokers = Callable[[], Awaitable[list[str]]]
+OrderHistory = Callable[[int, int], Awaitable[list[dict[str, Any]]]]  # (user, since) -> the updates after it
 
 
 class Feed(Protocol):
@@ -64,6 +65,8 @@ class ClientSession:
     username: str = ""
     broker: str = ""
     wants_orders: bool = False
+    order_floor: int = 0  # the highest order_update sequence sent; a replay never sends one twice
+    order_buffer: list[tuple[int, str]] | None = None  # live order updates held while a replay is read
     auth_failures: int = 0
     close_request: tuple[int, str] | None = None  # set by an action that must end the connection
     after_reply: list[str] = field(default_factory=list)  # frames that must follow the reply
@@ -89,6 +92,7 @@ class Actions:
         max_subscriptions_per_client: int,
         max_connections_per_user: int,
         max_auth_failures: int,
+        order_history: OrderHistory | None = None,
     ) -> None:
         self._registry = registry
         self._feed = feed
@@ -99,6 +103,7 @@ class Actions:
         self._max_subscriptions = max_subscriptions_per_client
         self._max_connections_per_user = max_connections_per_user
         self._max_auth_failures = max_auth_failures
+        self._order_history = order_history
 
     async def serve(self, session: ClientSession, request: ClientRequest) -> dict[str, Any]:
         if isinstance(request, Ping):
@@ -116,6 +121,8 @@ class Actions:
             return await self._subscribe(session, request)
         if isinstance(request, Unsubscribe):
             return await self._unsubscribe(session, request)
+        if isinstance(request, SubscribeOrders) and request.since is not None:
+            return await self._resume_orders(session, request.since)
         if isinstance(request, SubscribeOrders | UnsubscribeOrders):
             session.wants_orders = isinstance(request, SubscribeOrders)
             verb = "Subscribed to" if session.wants_orders else "Unsubscribed from"
@@ -138,6 +145,39 @@ class Actions:
                 "count": len(brokers),
             }
         raise ProtocolError(ErrorCode.INVALID_ACTION, f"Invalid action: {type(request).__name__}")
+
+    async def _resume_orders(self, session: ClientSession, since: int) -> dict[str, Any]:
+        """Subscribe to order updates and send, after the reply, every stored one after `since`, in order."""
+        session.wants_orders = True
+        replayed: list[dict[str, Any]] = []
+        # Live updates that arrive while the journal is read wait in the buffer, then follow the
+        # replay; one the replay already holds is not sent twice.
+        session.order_buffer = []
+        try:
+            if self._order_history is not None:
+                replayed = await self._order_history(session.user_id, since)  # type: ignore[arg-type]
+        finally:
+            held, session.order_buffer = session.order_buffer, None
+        floor = max(since, session.order_floor)
+        frames = []
+        for order in replayed:
+            frame, sequence = order_update_frame(order, 0)
+            if sequence > floor:
+                frames.append(frame)
+                floor = sequence
+        count = len(frames)
+        for sequence, frame in held:
+            if sequence > floor:
+                frames.append(frame)
+                floor = sequence
+        session.order_floor = floor
+        session.after_reply.extend(frames)
+        return {
+            "type": "subscribe_orders",
+            "status": "success",
+            "message": "Subscribed to order updates",
+            "replayed": count,
+        }
 
     async def release(self, session: ClientSession) -> list[tuple[InstrumentKey, Mode]]:
         """Drop every subscription of a session; stop feed instruments nobody follows any more."""

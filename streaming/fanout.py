@@ -107,6 +107,8 @@ class Recipient(Protocol):
     user_id: int | None
     broker: str
     wants_orders: bool
+    order_floor: int  # the highest order_update sequence this client has been sent
+    order_buffer: list[tuple[int, str]] | None  # live order updates held while a replay is read
 
 
 class Fanout:
@@ -187,15 +189,23 @@ class Fanout:
     def _dispatch_order(self, message: BusMessage) -> None:
         self.orders_in += 1
         user_id = int(message.topic[len(ORDER_PREFIX) :])
-        frame = None
+        frame, sequence = None, 0
         for client in self._clients_of_user(user_id):
             if client.wants_orders:
                 if frame is None:
-                    order = message.json()
-                    order["type"] = "order_update"
-                    order["sequence"] = message.sequence
-                    frame = json.dumps(order, separators=(",", ":"))
-                client.queue.put_control(frame)
+                    frame, sequence = order_update_frame(message.json(), message.sequence)
+                if client.order_buffer is not None:
+                    client.order_buffer.append((sequence, frame))
+                elif sequence > client.order_floor:  # a replay may already have sent it
+                    client.order_floor = sequence
+                    client.queue.put_control(frame)
+
+
+def order_update_frame(order: dict[str, Any], bus_sequence: int) -> tuple[str, int]:
+    """Encode an `order_update`; its sequence is the journal's durable one, else the bus sequence."""
+    order["type"] = "order_update"
+    sequence = order.setdefault("sequence", bus_sequence)
+    return json.dumps(order, separators=(",", ":")), sequence
 
 
 def subscription_state_frame(key: InstrumentKey, mode: Mode, state: str, reason: Any = None) -> str:

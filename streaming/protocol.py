@@ -122,7 +122,7 @@ class Unsubscribe(ClientRequest):
 
 @dataclass(frozen=True, slots=True)
 class SubscribeOrders(ClientRequest):
-    pass
+    since: int | None = None  # the last order_update sequence the client saw; replay what came after
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +231,17 @@ def _parse_authenticate(data: dict[str, Any], request_id: Any) -> Authenticate:
     return Authenticate(request_id=request_id, api_key=api_key.strip())
 
 
+def _parse_since(data: dict[str, Any]) -> int | None:
+    since = data.get("since")
+    if since is None:
+        return None
+    if isinstance(since, bool) or not isinstance(since, int) or since < 0:
+        raise ProtocolError(
+            ErrorCode.INVALID_PARAMETERS, f"since must be a whole number of at least 0 (a sequence), not {since!r:.32}"
+        )
+    return since
+
+
 def _parse_ping(data: dict[str, Any], request_id: Any) -> Ping:
     echo = {}
     if "timestamp" in data:
@@ -246,7 +257,7 @@ _PARSERS = {
     "subscribe": _parse_subscribe,
     "unsubscribe": _parse_unsubscribe,
     "unsubscribe_all": lambda data, request_id: Unsubscribe(request_id=request_id, everything=True),
-    "subscribe_orders": lambda data, request_id: SubscribeOrders(request_id=request_id),
+    "subscribe_orders": lambda data, request_id: SubscribeOrders(request_id=request_id, since=_parse_since(data)),
     "unsubscribe_orders": lambda data, request_id: UnsubscribeOrders(request_id=request_id),
     "ping": _parse_ping,
     "get_broker_info": lambda data, request_id: GetBrokerInfo(request_id=request_id),

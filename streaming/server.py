@@ -21,7 +21,7 @@ from typing import Any
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from streaming.actions import Actions, Authenticator, BrokerInfo, ClientSession, Feed, SupportedBrokers
+from streaming.actions import Actions, Authenticator, BrokerInfo, ClientSession, Feed, OrderHistory, SupportedBrokers
 from streaming.bus import BusMessage
 from streaming.fanout import ClientQueue, Fanout
 from streaming.protocol import ErrorCode, ProtocolError, parse_message
@@ -70,6 +70,7 @@ class StreamingServer:
         host: str = "127.0.0.1",
         port: int = 8765,
         limits: ServerLimits | None = None,
+        order_history: OrderHistory | None = None,
     ) -> None:
         self.host, self.port = host, port
         self.limits = limits or ServerLimits()
@@ -87,6 +88,7 @@ class StreamingServer:
             max_subscriptions_per_client=self.limits.max_subscriptions_per_client,
             max_connections_per_user=self.limits.max_connections_per_user,
             max_auth_failures=self.limits.max_auth_failures,
+            order_history=order_history,
         )
         self._ids = itertools.count(1)
         self._server: Server | None = None

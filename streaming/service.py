@@ -3,6 +3,10 @@
 The gateway creates one `StreamingService` in its lifespan, on the same event loop as uvicorn,
 and hands it three async callables it owns: API key to user id, user id to broker details, and
 the list of supported brokers. Order events enter through `publish_order_update()`.
+
+With an `OrderJournal`, each order update is first stored under the user's next durable sequence
+(on one writer thread, so in announcement order) and published once stored; `subscribe_orders`
+with `since` then replays from the journal. Without one, the bus sequence numbers order updates.
 """
 
 from __future__ import annotations
@@ -11,12 +15,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from streaming.actions import Authenticator, BrokerInfo, SupportedBrokers
 from streaming.adapter import StreamingAdapter
 from streaming.adapters.offline import MarketSource, OfflineAdapter
 from streaming.bus import DEFAULT_BUS_ADDRESS, BusPublisher, BusSubscriber, order_topic
+from streaming.journal import OrderJournal
 from streaming.server import ServerLimits, StreamingServer
 
 __all__ = ["StreamingService"]
@@ -42,6 +48,7 @@ class StreamingService:
         bus_address: str = DEFAULT_BUS_ADDRESS,
         limits: ServerLimits | None = None,
         feed_interval: float = 0.25,
+        journal: OrderJournal | None = None,
     ) -> None:
         if market is None and adapter_factory is None:
             raise ValueError("StreamingService needs a market for the offline feed, or an adapter_factory")
@@ -54,6 +61,9 @@ class StreamingService:
         self._host, self._port = host, port
         self._bus_address = bus_address
         self._limits = limits
+        self.journal = journal
+        self._journal_writer: ThreadPoolExecutor | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._subscriber: BusSubscriber | None = None
         self._publisher: BusPublisher | None = None
         self._bus_task: asyncio.Task[None] | None = None
@@ -84,13 +94,21 @@ class StreamingService:
             host=self._host,
             port=self._port,
             limits=self._limits,
+            order_history=self._order_history if self.journal is not None else None,
         )
+        self._loop = asyncio.get_running_loop()
+        if self.journal is not None:
+            self._journal_writer = ThreadPoolExecutor(1, thread_name_prefix="order-journal")
         self._bus_task = asyncio.create_task(self._pump(), name="streaming-bus")
         await self._publisher.wait_for_subscriber()
         await self.server.start()
         await self.adapter.start()
 
     async def stop(self) -> None:
+        if self._journal_writer is not None:  # store and send what was announced before the stop
+            await self.flush_order_updates()
+            self._journal_writer.shutdown(wait=True)
+            self._journal_writer = None
         if self.adapter is not None:
             await self.adapter.stop()
         if self.server is not None:
@@ -103,11 +121,37 @@ class StreamingService:
             if socket is not None:
                 socket.close()
 
-    def publish_order_update(self, user_id: int, order: dict[str, Any]) -> int:
-        """Send one order event to that user's `subscribe_orders` clients; return its sequence number."""
+    def publish_order_update(self, user_id: int, order: dict[str, Any]) -> int | None:
+        """Send one order event to that user's `subscribe_orders` clients.
+
+        Without a journal, return its bus sequence. With one, it is stored first and sent once
+        stored; return None (`flush_order_updates` waits for it).
+        """
         if self._publisher is None:
             raise RuntimeError("StreamingService.publish_order_update called before start()")
-        return self._publisher.publish(order_topic(user_id), order)
+        if self._journal_writer is None:
+            return self._publisher.publish(order_topic(user_id), order)
+        stored = self._journal_writer.submit(self.journal.record, user_id, order)  # type: ignore[union-attr]
+        stored.add_done_callback(lambda done: self._loop.call_soon_threadsafe(self._send_stored, user_id, order, done))  # type: ignore[union-attr]
+        return None
+
+    def _send_stored(self, user_id: int, order: dict[str, Any], stored: Future) -> None:
+        try:
+            sequence = stored.result()
+        except Exception:  # the database refused it: say so loudly, the update is not sent unnumbered
+            logger.exception("order update of user %s could not be stored in the journal", user_id)
+            return
+        if self._publisher is not None:
+            self._publisher.publish(order_topic(user_id), {**order, "sequence": sequence})
+
+    async def flush_order_updates(self) -> None:
+        """Wait until every order update announced so far is stored and published."""
+        if self._journal_writer is not None:
+            await asyncio.get_running_loop().run_in_executor(self._journal_writer, lambda: None)
+            await asyncio.sleep(0)
+
+    async def _order_history(self, user_id: int, since: int) -> list[dict[str, Any]]:
+        return await asyncio.to_thread(self.journal.since, user_id, since)  # type: ignore[union-attr]
 
     async def _pump(self) -> None:
         assert self._subscriber is not None and self.server is not None

@@ -10,16 +10,18 @@ import pytest
 from gateway.app import create_app
 from gateway.settings import Settings
 
+pytest_plugins = ["tests.postgres"]  # the `databases` marker: SQLite and a throw-away PostgreSQL
+
 APP_KEY = "a1" * 32
 PEPPER = "b2" * 32
 
 
 @pytest.fixture
-def settings(tmp_path) -> Settings:
+def settings(tmp_path, database_url) -> Settings:
     return Settings(
         app_key=APP_KEY,
         api_key_pepper=PEPPER,
-        database_url=f"sqlite:///{tmp_path / 'brokergate.db'}",
+        database_url=database_url,
         history_database=str(tmp_path / "history.duckdb"),
         websocket_port=0,  # any free port, so tests never collide with a running server or each other
         zmq_address="tcp://127.0.0.1:*",

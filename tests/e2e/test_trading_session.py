@@ -5,9 +5,12 @@ import asyncio
 import json
 
 import httpx
+import pytest
 import websockets
 
 from tests.e2e.conftest import cli
+
+pytestmark = pytest.mark.databases  # on SQLite and on PostgreSQL (tests/postgres.py)
 
 
 async def _next(websocket, kind: str, timeout: float = 10.0) -> dict:

@@ -1,5 +1,6 @@
 """Migrations build an empty database, upgrade the previous revision, and match the models."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -9,9 +10,11 @@ from sqlmodel import SQLModel
 from storage import make_engine, upgrade
 from storage.db import alembic_config
 
+pytestmark = pytest.mark.databases  # on SQLite and on PostgreSQL (tests/postgres.py)
 
-def test_empty_database_upgrades_to_head_and_matches_the_models(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+
+def test_empty_database_upgrades_to_head_and_matches_the_models(database_url):
+    engine = make_engine(database_url)
 
     upgrade(engine)
 
@@ -22,8 +25,8 @@ def test_empty_database_upgrades_to_head_and_matches_the_models(tmp_path):
     )
 
 
-def test_previous_revision_upgrades_and_keeps_its_rows(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+def test_previous_revision_upgrades_and_keeps_its_rows(database_url):
+    engine = make_engine(database_url)
     script = ScriptDirectory.from_config(alembic_config(engine))
     head = script.get_current_head()
     previous = script.get_revision(head).down_revision
@@ -31,7 +34,7 @@ def test_previous_revision_upgrades_and_keeps_its_rows(tmp_path):
     with engine.begin() as connection:
         connection.execute(
             text(
-                "INSERT INTO users (username, password_hash, is_admin, created_at) VALUES ('old', 'x', 0, '2025-01-01')"
+                "INSERT INTO users (username, password_hash, is_admin, created_at) VALUES ('old', 'x', false, '2025-01-01')"
             )
         )
 

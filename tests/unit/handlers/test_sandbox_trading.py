@@ -5,6 +5,8 @@ import pytest
 from gateway.app import create_app
 from sandbox.market import InstrumentType
 
+pytestmark = pytest.mark.databases  # on SQLite and on PostgreSQL (tests/postgres.py)
+
 CAPITAL = 10_000_000.0
 
 

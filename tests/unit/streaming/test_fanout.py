@@ -21,6 +21,8 @@ class Recipient:
     broker: str = "sandbox"
     wants_orders: bool = False
     queue: ClientQueue = field(default_factory=lambda: ClientQueue(max_pending=4))
+    order_floor: int = 0
+    order_buffer: list | None = None
 
 
 def _tick(key, sequence, ltp=100.0):

@@ -87,10 +87,14 @@ MONDAY = date(2025, 1, 6)
 
 
 @pytest.fixture
-def database():
-    engine = create_engine("sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool)
+def database(database_backend, request):
+    if database_backend == "sqlite":
+        engine = create_engine("sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool)
+    else:  # a module marked `databases` also runs on a throw-away PostgreSQL (tests/postgres.py)
+        engine = create_engine(request.getfixturevalue("database_url"))
     SQLModel.metadata.create_all(engine)
-    return engine
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

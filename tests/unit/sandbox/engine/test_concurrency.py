@@ -7,11 +7,14 @@ import contextlib
 import random
 from decimal import Decimal
 
+import pytest
 from sqlmodel import Session, func, select
 
 from generated.errors import OrderNotModifiable
 from sandbox.engine import ModifyRequest, OrderRequest
 from storage.sandbox_tables import SandboxTrade
+
+pytestmark = pytest.mark.databases  # on SQLite and on PostgreSQL (tests/postgres.py)
 
 USER = 1
 

@@ -8,6 +8,8 @@ import pytest
 
 from sandbox.engine import OrderRequest, SandboxConfig
 
+pytestmark = pytest.mark.databases  # on SQLite and on PostgreSQL (tests/postgres.py)
+
 USER = 1
 CAPITAL = Decimal(10_000_000)
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from sandbox.engine import GttRequest, OrderRequest
+
+pytestmark = pytest.mark.databases  # on SQLite and on PostgreSQL (tests/postgres.py)
 
 USER = 1
 
