@@ -2719,7 +2719,6 @@ class AdminFreezeUploadResponse(BaseModel):
     status: Literal["success"]
     count: int
     message: str
-    HISTORY_NOT_STORED: Any | None = None
 
 
 class BasketOrderResult(BaseModel):
