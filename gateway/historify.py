@@ -34,6 +34,10 @@ log = logging.getLogger(__name__)
 
 # Days per broker call: brokers cap minute history per request (Kite at 60 days), daily at years.
 CHUNK_DAYS = {"1m": 30, "D": 365}
+# Indian exchanges' electronic history starts in the 1990s; a download reaches back at most this far
+# and spans at most this many days, so one request can never plan an unbounded job.
+EARLIEST_DAY = date(1990, 1, 1)
+MAX_SPAN_DAYS = {"1m": 10 * 366, "D": 40 * 366}
 REFRESH_TASK = "historify.refresh"
 CANDLE_FIELDS = tuple(Candle.model_fields)  # timestamp, open, high, low, close, volume, oi
 REFRESH_LOOKBACK_DAYS = 30  # a watched symbol with nothing stored yet starts this far back
@@ -128,6 +132,12 @@ class Historify:
             raise ValidationFailed(
                 "start_date is after end_date (or after today)", errors={"start_date": ["Must not be after end_date."]}
             )
+        if start < EARLIEST_DAY or (end - start).days > MAX_SPAN_DAYS[interval]:
+            message = (
+                f"a {interval} download starts on or after {EARLIEST_DAY.isoformat()} and spans at most "
+                f"{MAX_SPAN_DAYS[interval]} days"
+            )
+            raise ValidationFailed(message, errors={"start_date": [message]})
         items: list[tuple[str, str, date, date]] = []
         for symbol, exchange in dict.fromkeys(symbols):
             for first, last in self._missing(symbol, exchange, interval, start, end, incremental):

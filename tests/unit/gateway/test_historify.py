@@ -283,3 +283,18 @@ def test_a_job_killed_mid_way_resumes_where_it_stopped(tmp_path):
     market = pinned_market()
     expected = [(s, len(market.history("NSE", s, "1m", date(2026, 11, 2), date(2026, 11, 6)))) for s in sorted(symbols)]
     assert [(row.symbol, row.count) for row in catalogue] == expected
+
+
+def test_a_download_reaching_back_centuries_is_refused_before_any_job_is_planned(tmp_path):
+    from datetime import date
+
+    from gateway.historify import Historify
+    from gateway.scheduler import Scheduler
+    from generated.errors import ValidationFailed
+    from storage import make_engine
+    from storage.history import HistoryStore
+
+    scheduler = Scheduler(make_engine(f"sqlite:///{tmp_path / 'jobs.db'}"))
+    historify = Historify(HistoryStore(str(tmp_path / "h.duckdb")), router=None, scheduler=scheduler)
+    with pytest.raises(ValidationFailed, match="spans at most"):
+        historify.plan([("SBIN", "NSE")], "1m", date(11, 4, 26), date(2026, 1, 15))
