@@ -337,10 +337,7 @@ class Historify:
         return found
 
     def _next_run(self, job_id: str) -> str | None:
-        try:
-            return _iso(self._scheduler.next_run(job_id))
-        except AttributeError:  # APScheduler computes a job's next run only once the scheduler runs
-            return None
+        return _iso(self._scheduler.next_run(job_id))
 
     async def refresh(self, user_id: int, username: str, interval: str) -> dict[str, Any] | None:
         """The scheduled task: download what is missing for every watched symbol, up to today."""

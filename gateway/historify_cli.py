@@ -260,9 +260,7 @@ def schedule(
         raise _fail(f"--at must be HH:MM, not {at!r}") from None
 
     async def main():
-        # APScheduler writes jobs to its store only while running; paused, it runs nothing that is due,
-        # so the server's missed jobs are left for the server.
-        services.scheduler._scheduler.start(paused=True)
+        services.scheduler.start(paused=True)  # jobs are stored only while it runs; paused, none is run
         try:
             if cancel:
                 return services.historify.unschedule_refresh(user, interval)

@@ -106,8 +106,9 @@ class Scheduler:
         return True
 
     def next_run(self, job_id: str) -> datetime | None:
+        """When `job_id` runs next; None for no such job, or before start (APScheduler computes it then)."""
         job = self._scheduler.get_job(job_id)
-        return job.next_run_time if job is not None else None
+        return getattr(job, "next_run_time", None)
 
     def job_ids(self) -> list[str]:
         return sorted(job.id for job in self._scheduler.get_jobs())
@@ -116,11 +117,15 @@ class Scheduler:
     def running(self) -> bool:
         return self._scheduler.running
 
-    def start(self) -> None:
-        """Start in the running event loop; jobs missed while the server was down run now."""
+    def start(self, *, paused: bool = False) -> None:
+        """Start in the running event loop; jobs missed while the server was down run now.
+
+        Paused, it stores and edits jobs but runs none: a CLI command edits schedules that way and
+        leaves the missed jobs to the server.
+        """
         _schedulers[self.name] = self
         if not self._scheduler.running:
-            self._scheduler.start()
+            self._scheduler.start(paused=paused)
 
     def stop(self) -> None:
         """Stop now, in this loop; a fresh scheduler waits for the next start (a test client may restart the app)."""
