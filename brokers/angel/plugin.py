@@ -24,6 +24,7 @@ from brokers.angel.streaming import (
 )
 from brokers.angel.symbols import SymbolBook, parse_master
 from brokers.common.feed import QuoteHandler, UnifiedFeed
+from brokers.common.gtt import limit_legs_only
 from brokers.common.mapping import check_history, find_order, order_detail
 from generated.api import (
     Candle,
@@ -268,6 +269,7 @@ class AngelPlugin:
     async def _gtt_instrument(self, request: GttOrderRequest | ModifyGttOrderRequest) -> InstrumentRecord:
         if request.exchange not in mapping.GTT_EXCHANGES:
             raise NotSupported(f"angel GTT rules cover NSE and BSE only, not {request.exchange}", broker=BROKER)
+        limit_legs_only(request, BROKER)
         return await self._instrument(request.exchange, request.symbol)
 
     async def gtt_place(self, account: Account, request: GttOrderRequest) -> GttRef:

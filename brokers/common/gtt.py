@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from generated.api import GttEntry, GttLeg
+from generated.errors import NotSupported
 
 SINGLE, OCO = "SINGLE", "OCO"
 # The unified GTT book's type names (Kite's spelling), by leg count.
@@ -20,6 +21,16 @@ def single_trigger(request: Any) -> float:
 
 def is_oco(request: Any) -> bool:
     return request.trigger_type.upper() == OCO
+
+
+def limit_legs_only(request: Any, broker: str) -> None:
+    """Refuse a MARKET GTT where the broker's triggered order is always a LIMIT at the leg's price."""
+    if (request.pricetype or "LIMIT") != "LIMIT":
+        raise NotSupported(
+            f"{broker} GTT legs are LIMIT orders at the leg's price; send pricetype LIMIT",
+            field="pricetype",
+            broker=broker,
+        )
 
 
 def request_legs(request: Any) -> list[tuple[float, float]]:
