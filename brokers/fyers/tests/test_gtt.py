@@ -8,11 +8,10 @@ import pytest
 from brokers.fyers import mapping
 from gateway.gtt import normalized_gtt
 from generated.api import GttOrderRequest, InstrumentRecord, ModifyGttOrderRequest
-from generated.contract import GttRef
 from generated.errors import BrokerBadResponse, NotSupported, OrderNotFound, ValidationFailed
+from tests import gtt_scenarios
+from tests.gtt_scenarios import FIELDS
 
-FIELDS = {"strategy": "t", "exchange": "NSE", "symbol": "SBIN", "action": "SELL", "product": "CNC", "quantity": 2,
-          "pricetype": "LIMIT"}  # fmt: skip
 SBIN = InstrumentRecord(symbol="SBIN", brsymbol="NSE:SBIN-EQ", name="SBIN", exchange="NSE", brexchange="NSE",
                         token="10100000003045", expiry="", strike=0, lotsize=1, instrumenttype="EQ", tick_size=0.05)  # fmt: skip
 
@@ -48,9 +47,17 @@ def test_a_book_row_reads_back_lowest_trigger_first(book):
 
     entry = mapping.gtt_from_upstream(row, book)
 
-    assert (entry.trigger_id, entry.trigger_type, entry.status, entry.exchange) == ("25111300002007", "two-leg", "active", "NSE")
+    assert (entry.trigger_id, entry.trigger_type, entry.status, entry.exchange) == (
+        "25111300002007",
+        "two-leg",
+        "active",
+        "NSE",
+    )
     assert entry.trigger_prices == [701.0, 900.0]
-    assert [(leg.action, leg.price, leg.product) for leg in entry.legs] == [("BUY", 700.0, "CNC"), ("BUY", 900.0, "CNC")]
+    assert [(leg.action, leg.price, leg.product) for leg in entry.legs] == [
+        ("BUY", 700.0, "CNC"),
+        ("BUY", 900.0, "CNC"),
+    ]
     single = mapping.gtt_from_upstream(row | {"gtt_oco_ind": 1, "ord_status": 2}, book)
     assert (single.trigger_type, single.status, single.trigger_prices) == ("single", "triggered", [900.0])
     with pytest.raises(BrokerBadResponse):
@@ -58,36 +65,7 @@ def test_a_book_row_reads_back_lowest_trigger_first(book):
 
 
 async def test_a_single_and_an_oco_gtt_are_placed_listed_modified_and_cancelled(simulator):
-    plugin, account = simulator.plugin(), simulator.issue_session()
-    ltp = simulator.market.quote("NSE", "SBIN").ltp
-    stop, target = round(ltp * 0.9, 1), round(ltp * 1.1, 1)
-    single = normalized_gtt(GttOrderRequest(trigger_type="SINGLE", price=stop, triggerprice_sl=stop, **FIELDS))
-    oco = normalized_gtt(GttOrderRequest(trigger_type="OCO", price=0, triggerprice_sl=stop, triggerprice_tg=target,
-                                         stoploss=stop, target=target, **FIELDS))  # fmt: skip
-
-    first = await plugin.gtt_place(account, single)
-    second = await plugin.gtt_place(account, oco)
-    book = {entry.trigger_id: entry for entry in await plugin.gtt_book(account)}
-
-    assert (book[first.trigger_id].trigger_type, book[first.trigger_id].trigger_prices) == ("single", [stop])
-    assert (book[second.trigger_id].trigger_type, book[second.trigger_id].trigger_prices) == ("two-leg", [stop, target])
-    assert [(leg.action, leg.quantity, leg.price) for leg in book[second.trigger_id].legs] == [
-        ("SELL", 2, stop),
-        ("SELL", 2, target),
-    ]
-    assert (book[first.trigger_id].symbol, book[first.trigger_id].status) == ("SBIN", "active")
-
-    lower = round(ltp * 0.85, 1)
-    modify = ModifyGttOrderRequest(trigger_type="SINGLE", trigger_id=first.trigger_id, price=lower,
-                                   triggerprice_sl=lower, **FIELDS)  # fmt: skip
-    await plugin.gtt_modify(account, normalized_gtt(modify))
-    await plugin.gtt_cancel(account, GttRef(trigger_id=second.trigger_id))
-    book = {entry.trigger_id: entry for entry in await plugin.gtt_book(account)}
-
-    assert book[first.trigger_id].trigger_prices == [lower]
-    assert book[second.trigger_id].status == "cancelled"
-    with pytest.raises(OrderNotFound):
-        await plugin.gtt_cancel(account, GttRef(trigger_id=second.trigger_id))
+    await gtt_scenarios.placed_listed_modified_and_cancelled(simulator, gone=OrderNotFound)
 
 
 async def test_an_oco_whose_triggers_do_not_straddle_the_price_is_refused(simulator):
@@ -101,17 +79,7 @@ async def test_an_oco_whose_triggers_do_not_straddle_the_price_is_refused(simula
 
 
 async def test_a_gtt_fires_when_the_simulated_market_reaches_its_trigger(simulator):
-    plugin, account = simulator.plugin(), simulator.issue_session()
-    ltp = simulator.market.quote("NSE", "SBIN").ltp  # a trigger at the last price is already reached
-    buy = normalized_gtt(GttOrderRequest(trigger_type="SINGLE", price=round(ltp * 1.05, 1), triggerprice_tg=ltp,
-                                         **FIELDS | {"action": "BUY"}))  # fmt: skip
-    placed = await plugin.gtt_place(account, buy)
-
-    await simulator.engine.process_market()
-
-    entry = next(entry for entry in await plugin.gtt_book(account) if entry.trigger_id == placed.trigger_id)
-    assert entry.status == "triggered"
-    assert [(order.action, order.quantity) for order in (await plugin.order_book(account)).orders] == [("BUY", 2)]
+    await gtt_scenarios.fires_on_the_market(simulator)
 
 
 async def test_a_market_gtt_is_not_supported(simulator):

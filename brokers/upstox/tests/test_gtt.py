@@ -8,11 +8,10 @@ import pytest
 from brokers.upstox import mapping
 from gateway.gtt import normalized_gtt
 from generated.api import GttOrderRequest, InstrumentRecord, ModifyGttOrderRequest
-from generated.contract import GttRef
 from generated.errors import BrokerBadResponse, NotSupported, OrderNotFound
+from tests import gtt_scenarios
+from tests.gtt_scenarios import FIELDS
 
-FIELDS = {"strategy": "t", "exchange": "NSE", "symbol": "SBIN", "action": "SELL", "product": "CNC", "quantity": 2,
-          "pricetype": "LIMIT"}  # fmt: skip
 SBIN = InstrumentRecord(symbol="SBIN", brsymbol="SBIN", name="SBIN", exchange="NSE", brexchange="NSE_EQ",
                         token="NSE_EQ|INE062A01020", expiry="", strike=0, lotsize=1, instrumenttype="EQ", tick_size=0.05)  # fmt: skip
 
@@ -73,43 +72,9 @@ def test_a_gtt_row_reads_back_with_its_epoch_times_in_indian_time(book):
 
 
 async def test_a_single_gtt_is_placed_listed_modified_and_cancelled(simulator):
-    plugin, account = simulator.plugin(), simulator.issue_session()
-    ltp = simulator.market.quote("NSE", "SBIN").ltp
-    stop, target = round(ltp * 0.9, 1), round(ltp * 1.1, 1)
-    first = await plugin.gtt_place(account, normalized_gtt(GttOrderRequest(trigger_type="SINGLE", price=stop,
-                                                                           triggerprice_sl=stop, **FIELDS)))  # fmt: skip
-    second = await plugin.gtt_place(account, normalized_gtt(GttOrderRequest(trigger_type="SINGLE", price=target,
-                                                                            triggerprice_tg=target, **FIELDS)))  # fmt: skip
-    book = {entry.trigger_id: entry for entry in await plugin.gtt_book(account)}
-
-    assert (book[first.trigger_id].trigger_type, book[first.trigger_id].trigger_prices) == ("single", [stop])
-    assert [(leg.action, leg.quantity, leg.price) for leg in book[second.trigger_id].legs] == [("SELL", 2, target)]
-    assert (book[first.trigger_id].symbol, book[first.trigger_id].exchange, book[first.trigger_id].status) == (
-        "SBIN", "NSE", "active",
-    )  # fmt: skip
-
-    lower = round(ltp * 0.85, 1)
-    modify = ModifyGttOrderRequest(trigger_type="SINGLE", trigger_id=first.trigger_id, price=lower,
-                                   triggerprice_sl=lower, **FIELDS)  # fmt: skip
-    await plugin.gtt_modify(account, normalized_gtt(modify))
-    await plugin.gtt_cancel(account, GttRef(trigger_id=second.trigger_id))
-    book = {entry.trigger_id: entry for entry in await plugin.gtt_book(account)}
-
-    assert book[first.trigger_id].trigger_prices == [lower]
-    assert book[second.trigger_id].status == "cancelled"
-    with pytest.raises(OrderNotFound):
-        await plugin.gtt_cancel(account, GttRef(trigger_id=second.trigger_id))
+    await gtt_scenarios.placed_listed_modified_and_cancelled(simulator, oco=False, gone=OrderNotFound)
 
 
 async def test_a_gtt_fires_when_the_simulated_market_reaches_its_trigger(simulator):
-    plugin, account = simulator.plugin(), simulator.issue_session()
-    ltp = simulator.market.quote("NSE", "SBIN").ltp  # a trigger at the last price is reached at once
-    buy = normalized_gtt(GttOrderRequest(trigger_type="SINGLE", price=ltp, triggerprice_tg=ltp,
-                                         **FIELDS | {"action": "BUY"}))  # fmt: skip
-    placed = await plugin.gtt_place(account, buy)
-
-    await simulator.engine.process_market()
-
-    entry = next(entry for entry in await plugin.gtt_book(account) if entry.trigger_id == placed.trigger_id)
-    assert entry.status == "triggered"
-    assert [(order.action, order.quantity) for order in (await plugin.order_book(account)).orders] == [("BUY", 2)]
+    # Upstox places the order at the trigger, the last price, which the LIMIT order then fills at
+    await gtt_scenarios.fires_on_the_market(simulator, limit_above=1)
