@@ -140,11 +140,15 @@ def engine_legs(gtt: Any) -> list[tuple[Decimal, Decimal]]:
 
 
 def decimal_of(value: Any) -> Decimal:
-    """A number from a broker's JSON (number or numeric text) as the engine's Decimal; ValueError if it is none."""
+    """A number from a broker's JSON (number or numeric text) as the engine's Decimal; ValueError if it is
+    none, or not finite (NaN would fail every comparison)."""
     try:
-        return Decimal(str(value))
+        number = Decimal(str(value))
     except ArithmeticError as e:
         raise ValueError(f"not a number: {value!r}") from e
+    if not number.is_finite():
+        raise ValueError(f"not a finite number: {value!r}")
+    return number
 
 
 class FeedSession:
