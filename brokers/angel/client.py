@@ -40,6 +40,11 @@ RMS = f"{_SECURE}/user/v1/getRMS"
 MARGIN = f"{_SECURE}/margin/v1/batch"
 QUOTE = f"{_SECURE}/market/v1/quote"
 CANDLES = f"{_SECURE}/historical/v1/getCandleData"
+GTT_CREATE = f"{_SECURE}/gtt/v1/createRule"
+GTT_MODIFY = f"{_SECURE}/gtt/v1/modifyRule"
+GTT_CANCEL = f"{_SECURE}/gtt/v1/cancelRule"
+GTT_DETAILS = f"{_SECURE}/gtt/v1/ruleDetails"
+GTT_LIST = f"{_SECURE}/gtt/v1/ruleList"
 
 
 class AngelClient:
@@ -153,6 +158,25 @@ class AngelClient:
 
     async def candles(self, session: Session, body: dict[str, str]) -> list[list]:
         return await self.request(session, "POST", CANDLES, rate_class="history", json=body, idempotent=True) or []
+
+    # GTT rules: every call a POST; the writes pace with orders, the reads with the order book.
+
+    async def gtt_create(self, session: Session, body: dict[str, str]) -> dict:
+        return await self.request(session, "POST", GTT_CREATE, rate_class="orders", json=body, is_order=True) or {}
+
+    async def gtt_modify(self, session: Session, body: dict[str, str]) -> dict:
+        return await self.request(session, "POST", GTT_MODIFY, rate_class="orders", json=body, is_order=True) or {}
+
+    async def gtt_cancel(self, session: Session, body: dict[str, str]) -> dict:
+        return await self.request(session, "POST", GTT_CANCEL, rate_class="orders", json=body, is_order=True) or {}
+
+    async def gtt_details(self, session: Session, rule_id: str) -> dict:
+        body = {"id": rule_id}
+        return await self.request(session, "POST", GTT_DETAILS, rate_class="other", json=body, idempotent=True) or {}
+
+    async def gtt_list(self, session: Session, statuses: list[str], page: int, count: int) -> Any:
+        body = {"status": statuses, "page": page, "count": count}
+        return await self.request(session, "POST", GTT_LIST, rate_class="other", json=body, idempotent=True)
 
     async def master(self) -> list[dict]:
         """OpenAPIScripMaster.json: public, on its own host, so no credentials go with it."""

@@ -24,6 +24,11 @@ from generated.errors import (
 
 BROKER = "angel"
 
+# The GTT input codes: Invalid Parameters, Method Not Allowed, Client ID, Status Array Size, Order
+# Quantity, Disclosed Quantity, Price, Trigger Price, Exchange Segment, Symbol Token, Trading Symbol,
+# Order Side, Product Type, Time Period, Page Value, Count Value.
+GTT_INPUT_CODES = [f"AB90{n:02d}" for n in (1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 17, 18)]
+
 ERROR_CODES: dict[str, type[BrokergateError]] = {
     "AG8001": BrokerSessionExpired,  # Invalid Token
     "AG8002": BrokerSessionExpired,  # Token Expired
@@ -48,6 +53,11 @@ ERROR_CODES: dict[str, type[BrokergateError]] = {
     "AB1019": BrokerUnavailable,  # Error not specified
     "AB2000": BrokerUnavailable,  # Error not specified
     "AB2001": BrokerUnavailable,  # Internal Error, Please try after sometime
+    # GTT rules (https://smartapi.angelbroking.com/docs/Gtt, "GTT Error Codes")
+    "AB9000": BrokerUnavailable,  # Internal Server Error
+    "AB9005": BrokerSessionExpired,  # Invalid Session ID
+    "AB9013": OrderNotFound,  # Invalid Rule ID
+    **dict.fromkeys(GTT_INPUT_CODES, ValidationFailed),
 }
 
 # Angel's gateway words a throttled request this way (HTTP 403), besides answering HTTP 429.

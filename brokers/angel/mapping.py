@@ -15,10 +15,13 @@ from functools import partial
 from typing import Any, Protocol
 
 from brokers.common import mapping as common
+from brokers.common.gtt import gtt_entry, request_legs
 from brokers.common.mapping import depth_from_quote, five_levels, invert, order_book, percent
 from generated.api import (
     Candle,
     Funds,
+    GttEntry,
+    GttLeg,
     Holding,
     HoldingsBook,
     HoldingsStatistics,
@@ -34,6 +37,7 @@ from generated.api import (
     Trade,
 )
 from generated.api import InstrumentRecord as Instrument
+from generated.errors import BrokerBadResponse
 
 BROKER = "angel"
 
@@ -426,4 +430,96 @@ def margin_from_upstream(data: Mapping[str, Any]) -> MarginResult:
         total_margin_required=float(total),
         span_margin=float(span),
         exposure_margin=float(max(total - span, Decimal(0))),
+    )
+
+
+# GTT rules (https://smartapi.angelbroking.com/docs/Gtt): NSE and BSE only, DELIVERY and MARGIN only.
+# A rule is one trigger and its LIMIT order; `gttType: "OCO"` adds a stoploss leg in `stoplossprice`
+# and `stoplosstriggerprice` beside the target in `price` and `triggerprice` (SmartAPI forum, topic 4832).
+GTT_EXCHANGES = ("NSE", "BSE")
+GTT_PRODUCT_TO_UPSTREAM = {"CNC": "DELIVERY", "NRML": "MARGIN"}
+GTT_PRODUCT_FROM_UPSTREAM = invert(GTT_PRODUCT_TO_UPSTREAM)
+# The ruleList `status` values; a rule SENTTOEXCHANGE has fired its order.
+GTT_STATUS_FROM_UPSTREAM = {
+    "NEW": "active",
+    "ACTIVE": "active",
+    "SENTTOEXCHANGE": "triggered",
+    "CANCELLED": "cancelled",
+    "EXPIRED": "expired",
+    "REJECTED": "rejected",
+}
+GTT_LIST_STATUSES = ["NEW", "CANCELLED", "ACTIVE", "SENTTOEXCHANGE", "FORALL"]
+GTT_TIME_PERIOD = "365"  # days a rule waits; the most Angel allows
+GTT_PAGE, GTT_MAX_PAGES = 100, 20  # ruleList pages through `count` rules at a time
+
+
+def _gtt_legs(request: Any) -> dict[str, str]:
+    """`price`/`triggerprice` (a SINGLE's leg, an OCO's target) and, for an OCO, its stoploss leg."""
+    legs = request_legs(request)
+    if len(legs) == 1:
+        ((trigger, limit),) = legs
+        return {"price": _money(limit), "triggerprice": _money(trigger)}
+    (stop, stop_limit), (target, target_limit) = legs
+    return {"gttType": "OCO", "price": _money(target_limit), "triggerprice": _money(target),
+            "stoplossprice": _money(stop_limit), "stoplosstriggerprice": _money(stop)}  # fmt: skip
+
+
+def to_upstream_gtt_rule(request: Any, instrument: Instrument) -> dict[str, str]:
+    """The body of createRule, from a normalized GTT request."""
+    return {
+        **instrument_fields(instrument),
+        "transactiontype": strict(ACTION_TO_UPSTREAM, request.action.upper(), "action"),
+        "producttype": strict(GTT_PRODUCT_TO_UPSTREAM, request.product, "GTT product"),
+        "qty": str(int(request.quantity)),
+        "disclosedqty": "0",
+        "timeperiod": GTT_TIME_PERIOD,
+        **_gtt_legs(request),
+    }
+
+
+def to_upstream_gtt_modification(request: Any, instrument: Instrument) -> dict[str, str]:
+    """The body of modifyRule: the rule's id, instrument and every price again (side and product stay)."""
+    return {
+        "id": request.trigger_id,
+        "symboltoken": instrument.token,
+        "exchange": instrument.brexchange,
+        "qty": str(int(request.quantity)),
+        "disclosedqty": "0",
+        "timeperiod": GTT_TIME_PERIOD,
+        **_gtt_legs(request),
+    }
+
+
+def gtt_rows(data: Any) -> list[Mapping[str, Any]]:
+    """ruleList's `data`: a list of rules (null when there are none)."""
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise BrokerBadResponse("angel answered ruleList with data that is not a list", broker=BROKER)
+    return data
+
+
+# ruleList, one row trimmed: {"id": "1", "status": "NEW", "createddate": "2020-11-16T14:19:51Z",
+#  "tradingsymbol": "SBIN-EQ", "symboltoken": "3045", "exchange": "NSE", "transactiontype": "BUY",
+#  "producttype": "DELIVERY", "price": "195", "qty": "1", "triggerprice": "196", "disclosedqty": "10"}
+def gtt_from_upstream(row: Mapping[str, Any], book: SymbolLookup) -> GttEntry:
+    symbol, exchange = _unified_names(book, row.get("exchange", ""), row.get("tradingsymbol", ""))
+
+    def leg(limit: Any) -> GttLeg:
+        return GttLeg(action=strict(ACTION_FROM_UPSTREAM, row["transactiontype"], "action"), quantity=count(row.get("qty")),
+                      price=price(limit), pricetype="LIMIT",
+                      product=strict(GTT_PRODUCT_FROM_UPSTREAM, row["producttype"], "GTT product"))  # fmt: skip
+
+    legs = [(price(row.get("triggerprice")), leg(row.get("price")))]
+    if str(row.get("gttType") or "").upper() == "OCO":
+        legs.append((price(row.get("stoplosstriggerprice")), leg(row.get("stoplossprice"))))
+    return gtt_entry(
+        legs=legs,
+        trigger_id=str(row["id"]),
+        status=strict(GTT_STATUS_FROM_UPSTREAM, str(row["status"]).upper(), "GTT status"),
+        symbol=symbol,
+        exchange=exchange,
+        created_at=row.get("createddate"),
+        updated_at=row.get("updateddate"),
+        expires_at=row.get("expirydate"),
     )

@@ -24,6 +24,7 @@ from brokers.angel.streaming import (
 )
 from brokers.angel.symbols import SymbolBook, parse_master
 from brokers.common.feed import QuoteHandler, UnifiedFeed
+from brokers.common.gtt import limit_legs_only
 from brokers.common.mapping import check_history, find_order, order_detail
 from generated.api import (
     Candle,
@@ -263,19 +264,47 @@ class AngelPlugin:
             modes=STREAM_MODES,
         )
 
-    # GTT exists at Angel but is not wired yet: the manifest leaves `gtt` out, so the gateway never calls these.
+    # GTT: Angel's rules (gtt/v1); the request arrives normalized by gateway.gtt.
+
+    async def _gtt_instrument(self, request: GttOrderRequest | ModifyGttOrderRequest) -> InstrumentRecord:
+        if request.exchange not in mapping.GTT_EXCHANGES:
+            raise NotSupported(f"angel GTT rules cover NSE and BSE only, not {request.exchange}", broker=BROKER)
+        limit_legs_only(request, BROKER)
+        return await self._instrument(request.exchange, request.symbol)
 
     async def gtt_place(self, account: Account, request: GttOrderRequest) -> GttRef:
-        raise NotSupported("angel GTT rules are not supported by this plugin yet", broker=BROKER)
+        body = mapping.to_upstream_gtt_rule(request, await self._gtt_instrument(request))
+        data = await self.client.gtt_create(auth.decode_session(account.token), body)
+        return GttRef(trigger_id=str(data["id"]))
 
     async def gtt_modify(self, account: Account, request: ModifyGttOrderRequest) -> GttRef:
-        raise NotSupported("angel GTT rules are not supported by this plugin yet", broker=BROKER)
+        body = mapping.to_upstream_gtt_modification(request, await self._gtt_instrument(request))
+        data = await self.client.gtt_modify(auth.decode_session(account.token), body)
+        return GttRef(trigger_id=str(data.get("id") or request.trigger_id))
 
     async def gtt_cancel(self, account: Account, request: GttRef) -> GttRef:
-        raise NotSupported("angel GTT rules are not supported by this plugin yet", broker=BROKER)
+        # cancelRule names the rule's instrument, which only the rule's details know.
+        session = auth.decode_session(account.token)
+        rule = await self.client.gtt_details(session, request.trigger_id)
+        body = {
+            "id": request.trigger_id,
+            "symboltoken": str(rule.get("symboltoken", "")),
+            "exchange": str(rule.get("exchange", "")),
+        }
+        data = await self.client.gtt_cancel(session, body)
+        return GttRef(trigger_id=str(data.get("id") or request.trigger_id))
 
     async def gtt_book(self, account: Account) -> list[GttEntry]:
-        raise NotSupported("angel GTT rules are not supported by this plugin yet", broker=BROKER)
+        session, rows = auth.decode_session(account.token), []
+        for page in range(1, mapping.GTT_MAX_PAGES + 1):
+            batch = mapping.gtt_rows(
+                await self.client.gtt_list(session, mapping.GTT_LIST_STATUSES, page, mapping.GTT_PAGE)
+            )
+            rows += batch
+            if len(batch) < mapping.GTT_PAGE:
+                break
+        book = await self._symbols()
+        return [mapping.gtt_from_upstream(row, book) for row in rows]
 
     # Login: a form (client code, PIN, TOTP), not a redirect.
 

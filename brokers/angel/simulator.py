@@ -34,7 +34,15 @@ from starlette.routing import Route
 from brokers.angel import client as routes
 from brokers.angel.plugin import AngelPlugin
 from brokers.angel.streaming import EXCHANGE_TYPES
-from brokers.common.simulator import FeedSession, InstrumentNames, SimRow, SimulatedBroker
+from brokers.common.simulator import (
+    FeedSession,
+    InstrumentNames,
+    SimRow,
+    SimulatedBroker,
+    decimal_of,
+    engine_gtt,
+    engine_legs,
+)
 from generated.contract import Account
 from generated.errors import BrokergateError, OrderNotFound
 from sandbox.engine import ModifyRequest, OrderRequest, Product
@@ -74,8 +82,14 @@ _RATE_CLASSES = {
     routes.PLACE_ORDER: "orders", routes.MODIFY_ORDER: "orders", routes.CANCEL_ORDER: "orders",
     routes.QUOTE: "quotes", routes.CANDLES: "history", routes.MARGIN: "margin", routes.ORDER_BOOK: "other",
     routes.TRADE_BOOK: "trades", routes.POSITIONS: "positions", routes.HOLDINGS: "holdings", routes.RMS: "funds",
-    routes.LOGIN: "login", MASTER_PATH: "master",
+    routes.LOGIN: "login", MASTER_PATH: "master", routes.GTT_CREATE: "orders", routes.GTT_MODIFY: "orders",
+    routes.GTT_CANCEL: "orders",
 }  # fmt: skip
+# GTT rules: the products and exchanges Angel allows, and the engine's statuses as ruleList spells them.
+_GTT_PRODUCTS = {"DELIVERY": "CNC", "MARGIN": "NRML"}
+_GTT_PRODUCTS_BACK = {unified: upstream for upstream, unified in _GTT_PRODUCTS.items()}
+_GTT_STATUSES = {"active": "ACTIVE", "triggered": "SENTTOEXCHANGE", "cancelled": "CANCELLED", "expired": "EXPIRED",
+                 "rejected": "REJECTED"}  # fmt: skip
 
 _GETS = {routes.ORDER_BOOK, routes.TRADE_BOOK, routes.POSITIONS, routes.HOLDINGS, routes.RMS}
 
@@ -152,6 +166,11 @@ class AngelSimulator(SimulatedBroker):
             (routes.MARGIN, self._margin),
             (routes.QUOTE, self._quote),
             (routes.CANDLES, self._candles),
+            (routes.GTT_CREATE, self._gtt_create),
+            (routes.GTT_MODIFY, self._gtt_modify),
+            (routes.GTT_CANCEL, self._gtt_cancel),
+            (routes.GTT_DETAILS, self._gtt_details),
+            (routes.GTT_LIST, self._gtt_list),
         ]
         self.app = Starlette(
             routes=[
@@ -316,6 +335,95 @@ class AngelSimulator(SimulatedBroker):
         except BrokergateError as e:
             raise self._engine_error(e) from e
         return _ok({"orderid": order_id, "uniqueorderid": f"u-{order_id}"})
+
+    # GTT rules on the sandbox engine's GTT book, which fires them on the offline market
+
+    def _gtt_request(self, body: dict, row: SimRow, action: str, product: str):
+        legs = [(decimal_of(body["triggerprice"]), decimal_of(body.get("price") or 0))]
+        if str(body.get("gttType") or "").upper() == "OCO":
+            legs.append((decimal_of(body["stoplosstriggerprice"]), decimal_of(body.get("stoplossprice") or 0)))
+        ltp = decimal_of(self.market.quote(row.instrument.exchange, row.instrument.symbol).ltp)
+        return engine_gtt(ltp, legs, exchange=row.instrument.exchange, symbol=row.instrument.symbol, action=action,
+                          product=product, quantity=int(body["qty"]), price_type="LIMIT")  # fmt: skip
+
+    async def _active_rule(self, rule_id: str, *, include_inactive: bool = False):
+        rules = await self.engine.gtt_book(self.user_id, include_inactive=include_inactive)
+        rule = next((rule for rule in rules if rule.gtt_id == rule_id), None)
+        if rule is None:
+            raise AngelError("AB9013", "Invalid Rule ID")
+        return rule
+
+    async def _gtt_create(self, body: dict) -> Response:
+        row = self._row(body.get("exchange", ""), body.get("tradingsymbol", ""), body.get("symboltoken"))
+        if row.exchange not in ("NSE", "BSE"):
+            raise AngelError("AB9010", "Invalid Exchange Segment")
+        if body.get("producttype") not in _GTT_PRODUCTS:
+            raise AngelError("AB9015", "Invalid Product Type")
+        try:
+            request = self._gtt_request(body, row, str(body["transactiontype"]), _GTT_PRODUCTS[body["producttype"]])
+            rule_id = await self.engine.place_gtt(self.user_id, request)
+        except BrokergateError as e:
+            raise self._engine_error(e) from e
+        except (KeyError, ValueError, TypeError) as e:
+            raise AngelError("AB9001", "Invalid Parameters") from e
+        return _ok({"id": rule_id})
+
+    async def _gtt_modify(self, body: dict) -> Response:
+        rule = await self._active_rule(str(body.get("id") or ""))
+        row = self.names.unified(rule.exchange, rule.symbol)
+        if str(body.get("symboltoken")) != str(row.token) or body.get("exchange") != row.exchange:
+            raise AngelError("AB9011", "Invalid Symbol Token")
+        try:
+            await self.engine.modify_gtt(
+                self.user_id, rule.gtt_id, self._gtt_request(body, row, rule.action, rule.product)
+            )
+        except BrokergateError as e:
+            raise self._engine_error(e) from e
+        except (KeyError, ValueError, TypeError) as e:
+            raise AngelError("AB9001", "Invalid Parameters") from e
+        return _ok({"id": rule.gtt_id})
+
+    async def _gtt_cancel(self, body: dict) -> Response:
+        rule = await self._active_rule(str(body.get("id") or ""))
+        row = self.names.unified(rule.exchange, rule.symbol)
+        if str(body.get("symboltoken")) != str(row.token) or body.get("exchange") != row.exchange:
+            raise AngelError("AB9011", "Invalid Symbol Token")
+        try:
+            await self.engine.cancel_gtt(self.user_id, rule.gtt_id)
+        except BrokergateError as e:
+            raise self._engine_error(e) from e
+        return _ok({"id": rule.gtt_id})
+
+    async def _gtt_details(self, body: dict) -> Response:
+        return _ok(self._rule_row(await self._active_rule(str(body.get("id") or ""), include_inactive=True)))
+
+    async def _gtt_list(self, body: dict) -> Response:
+        statuses, page, count = body.get("status"), body.get("page"), body.get("count")
+        if not isinstance(statuses, list) or not statuses:
+            raise AngelError("AB9004", "Invalid Status Array Size")
+        if not isinstance(page, int) or page < 1:
+            raise AngelError("AB9017", "Invalid Page Value")
+        if not isinstance(count, int) or not 1 <= count <= 100:
+            raise AngelError("AB9018", "Invalid Count Value")
+        rows = [self._rule_row(rule) for rule in await self.engine.gtt_book(self.user_id, include_inactive=True)]
+        rows = [row for row in rows if "FORALL" in statuses or row["status"] in statuses]
+        return _ok(rows[(page - 1) * count : page * count])
+
+    def _rule_row(self, rule) -> dict:
+        row = self.names.unified(rule.exchange, rule.symbol)
+        legs = engine_legs(rule)  # stoploss first; the target (or a SINGLE's one leg) is `price`/`triggerprice`
+        (trigger, limit), stamp = legs[-1], "%Y-%m-%dT%H:%M:%SZ"
+        answer = {
+            "id": rule.gtt_id, "status": _GTT_STATUSES[str(rule.status)], "createddate": rule.created_at.astimezone(UTC).strftime(stamp),
+            "updateddate": rule.updated_at.astimezone(UTC).strftime(stamp), "expirydate": rule.expires_at.astimezone(UTC).strftime(stamp),
+            "clientid": self.client_code, "tradingsymbol": row.symbol, "symboltoken": str(row.token), "exchange": row.exchange,
+            "transactiontype": rule.action, "producttype": _GTT_PRODUCTS_BACK[rule.product], "price": _money(limit),
+            "qty": str(rule.quantity), "triggerprice": _money(trigger), "disclosedqty": "0",
+        }  # fmt: skip
+        if len(legs) == 2:
+            (stop, stop_limit) = legs[0]
+            answer |= {"gttType": "OCO", "stoplossprice": _money(stop_limit), "stoplosstriggerprice": _money(stop)}
+        return answer
 
     def _order_row(self, order) -> dict:
         row = self.names.unified(order.exchange, order.symbol)

@@ -16,13 +16,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.pool import StaticPool
 from sqlmodel import SQLModel, create_engine
 
 import storage.sandbox_tables  # noqa: F401  (registers the sandbox engine's tables)
-from sandbox.engine import SandboxConfig, SandboxEngine
+from sandbox.engine import GttRequest, SandboxConfig, SandboxEngine
 from sandbox.market import IST, Instrument, InstrumentType, OfflineMarket
 
 
@@ -115,6 +115,40 @@ def as_float(value: Decimal | float | None) -> float:
 def ist_text(moment: datetime, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
     """`moment` in Indian time, written with `fmt` (by default `2024-12-01 09:15:00`)."""
     return moment.astimezone(IST).strftime(fmt)
+
+
+# GTT: a broker's legs of (trigger, limit) on the engine's GTT book, which fires them on the market.
+# A lone trigger below the last price waits for a fall (a stoploss), one above it for a rise (a
+# target); of two triggers the lower is the stoploss.
+
+
+def engine_gtt(ltp: Decimal, legs: list[tuple[Decimal, Decimal]], **fields: Any) -> GttRequest:
+    """The engine's GTT for a broker's legs of (trigger, limit) on an instrument last traded at `ltp`."""
+    if len(legs) == 1:
+        ((trigger, limit),) = legs
+        side = "stoploss_trigger" if trigger < ltp else "target_trigger"
+        return GttRequest(trigger_type="SINGLE", price=limit, **{side: trigger}, **fields)
+    (stop, stop_limit), (target, target_limit) = sorted(legs)
+    return GttRequest(trigger_type="OCO", stoploss_trigger=stop, stoploss_price=stop_limit,
+                      target_trigger=target, target_price=target_limit, **fields)  # fmt: skip
+
+
+def engine_legs(gtt: Any) -> list[tuple[Decimal, Decimal]]:
+    """An engine GTT's legs as (trigger, limit), stoploss first."""
+    legs = [(gtt.stoploss_trigger, gtt.stoploss_price), (gtt.target_trigger, gtt.target_price)]
+    return [(trigger, limit or Decimal(0)) for trigger, limit in legs if trigger is not None]
+
+
+def decimal_of(value: Any) -> Decimal:
+    """A number from a broker's JSON (number or numeric text) as the engine's Decimal; ValueError if it is
+    none, or not finite (NaN would fail every comparison)."""
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError as e:
+        raise ValueError(f"not a number: {value!r}") from e
+    if not number.is_finite():
+        raise ValueError(f"not a finite number: {value!r}")
+    return number
 
 
 class FeedSession:

@@ -25,6 +25,7 @@ API_URL = "https://api-t1.fyers.in"
 MASTER_URL = "https://public.fyers.in"
 MASTER_PATH = "/sym_details"
 # The per-segment master files (https://myapi.fyers.in/docsv3#tag/Appendix/Symbol-Master).
+GTT_SYNC = "/api/v3/gtt/orders/sync"
 MASTER_FILES = ("NSE_CM", "BSE_CM", "NSE_FO", "BSE_FO", "NSE_CD", "MCX_COM")
 
 
@@ -90,6 +91,20 @@ class FyersClient:
 
     async def cancel_order(self, token: str, order_id: str) -> dict:
         return await self.request(token, "DELETE", "/api/v3/orders/sync", rate_class="orders", json={"id": order_id})
+
+    # GTT orders: POST, PATCH and DELETE on /gtt/orders/sync, the book at /gtt/orders.
+
+    async def gtt_place(self, token: str, body: dict) -> dict:
+        return await self.request(token, "POST", GTT_SYNC, rate_class="orders", is_order=True, json=body)
+
+    async def gtt_modify(self, token: str, body: dict) -> dict:
+        return await self.request(token, "PATCH", GTT_SYNC, rate_class="orders", is_order=True, json=body)
+
+    async def gtt_cancel(self, token: str, gtt_id: str) -> dict:
+        return await self.request(token, "DELETE", GTT_SYNC, rate_class="orders", json={"id": gtt_id})
+
+    async def gtt_orders(self, token: str) -> list[dict]:
+        return (await self.request(token, "GET", "/api/v3/gtt/orders", idempotent=True)).get("orderBook") or []
 
     async def orders(self, token: str) -> list[dict]:
         return (await self.request(token, "GET", "/api/v3/orders", idempotent=True)).get("orderBook") or []

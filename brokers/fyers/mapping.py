@@ -15,10 +15,13 @@ from functools import partial
 from typing import Any, Protocol
 
 from brokers.common import mapping as common
+from brokers.common.gtt import gtt_entry, is_oco, request_legs
 from brokers.common.mapping import HeldShares, five_levels, holdings_book, invert, order_book, percent, price
 from generated.api import (
     Candle,
     Funds,
+    GttEntry,
+    GttLeg,
     HoldingsBook,
     MarginRequest,
     MarginResult,
@@ -381,3 +384,59 @@ def candle_from_upstream(row: list[Any]) -> Candle:
 def margin_from_upstream(data: Mapping[str, Any]) -> MarginResult:
     """Fyers answers one total for the basket and no SPAN/exposure split."""
     return MarginResult(total_margin_required=price(data.get("margin_total")), span_margin=0.0, exposure_margin=0.0)
+
+
+# GTT orders (https://myapi.fyers.in/docsv3, "GTT Orders"): `orderInfo.leg1` alone is a GTT; with `leg2`
+# it is an OCO whose leg1 trigger must be above the last price and leg2's below it, so leg1 is the
+# target and leg2 the stoploss. A leg is `price` (the LIMIT order's), `triggerPrice` and `qty`.
+GTT_STATUS_FROM_UPSTREAM = {1: "cancelled", 2: "triggered", 4: "active", 5: "rejected", 6: "active"}
+GTT_OCO = 2  # `gtt_oco_ind`: 1 a GTT, 2 an OCO
+
+
+def gtt_order_info(request: Any) -> dict[str, Any]:
+    """`orderInfo` from a normalized GTT request: leg1 the SINGLE's leg or the OCO's target, leg2 its stoploss."""
+    quantity = int(request.quantity)
+    legs = [{"price": limit, "triggerPrice": trigger, "qty": quantity} for trigger, limit in request_legs(request)]
+    return {"leg1": legs[1], "leg2": legs[0]} if is_oco(request) else {"leg1": legs[0]}
+
+
+def to_upstream_gtt(request: Any, instrument: Instrument) -> dict[str, Any]:
+    """The JSON body of POST /api/v3/gtt/orders/sync."""
+    return {
+        "side": strict(ACTION_TO_UPSTREAM, request.action.upper(), "action"),
+        "symbol": instrument.brsymbol,
+        "productType": strict(PRODUCT_TO_UPSTREAM, request.product, "product"),
+        "orderInfo": gtt_order_info(request),
+    }
+
+
+def to_upstream_gtt_modification(request: Any) -> dict[str, Any]:
+    """The JSON body of PATCH /api/v3/gtt/orders/sync: the id and new legs (side, symbol and product stay)."""
+    return {"id": request.trigger_id, "orderInfo": gtt_order_info(request)}
+
+
+# GET /api/v3/gtt/orders, one orderBook row trimmed: {"id": "25111300002007", "symbol": "NSE:SBIN-EQ",
+#  "exchange": 10, "segment": 10, "tran_side": 1, "product_type": "CNC", "gtt_oco_ind": 2, "ord_status": 6,
+#  "price_limit": 900, "price_trigger": 900, "qty": 1, "price2_limit": 700, "price2_trigger": 700, "qty2": 1,
+#  "create_time": "13-Nov-2025 10:15:00"}
+def gtt_from_upstream(row: Mapping[str, Any], book: SymbolLookup) -> GttEntry:
+    symbol, exchange = _unified_names(book, row)
+    action = strict(ACTION_FROM_UPSTREAM, _int(row.get("tran_side")), "side")
+    product = strict(PRODUCT_FROM_UPSTREAM, row.get("product_type"), "product")
+
+    def leg(suffix: str) -> tuple[float, GttLeg]:
+        quantity = _int(row.get(f"qty{suffix}"))
+        limit = price(row.get(f"price{suffix}_limit"))
+        return price(row.get(f"price{suffix}_trigger")), GttLeg(
+            action=action, quantity=quantity, price=limit, pricetype="LIMIT", product=product
+        )
+
+    legs = [leg(""), leg("2")] if _int(row.get("gtt_oco_ind")) == GTT_OCO else [leg("")]
+    return gtt_entry(
+        legs=legs,
+        trigger_id=str(row["id"]),
+        status=strict(GTT_STATUS_FROM_UPSTREAM, _int(row.get("ord_status")), "GTT status"),
+        symbol=symbol,
+        exchange=exchange,
+        created_at=row.get("create_time"),
+    )

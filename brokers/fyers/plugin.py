@@ -11,6 +11,7 @@ import httpx
 import yaml
 
 from brokers.common.feed import Connector, QuoteHandler, TickHandler, UnifiedFeed, websocket_connector
+from brokers.common.gtt import limit_legs_only
 from brokers.common.mapping import check_history, find_order, order_detail
 from brokers.common.symbols import SymbolBook
 from brokers.fyers import auth, mapping
@@ -240,19 +241,27 @@ class FyersPlugin:
         headers = {"Authorization": account.token or ""}
         return FyersFeed(self._feed_url, on_ticks, connect=connect or websocket_connector(headers), hsm_key=hsm_key)
 
-    # GTT: Fyers offers GTT orders, but this plugin does not wire them yet; the manifest leaves `gtt` out.
+    # GTT: Fyers' GTT orders (single and OCO); the request arrives normalized by gateway.gtt.
 
     async def gtt_place(self, account: Account, request: GttOrderRequest) -> GttRef:
-        raise NotSupported("fyers GTT orders are not supported by this plugin yet", broker=BROKER)
+        limit_legs_only(request, BROKER)
+        instrument = await self._instrument(request.exchange, request.symbol)
+        data = await self.client.gtt_place(account.token, mapping.to_upstream_gtt(request, instrument))
+        return GttRef(trigger_id=str(data["id"]))
 
     async def gtt_modify(self, account: Account, request: ModifyGttOrderRequest) -> GttRef:
-        raise NotSupported("fyers GTT orders are not supported by this plugin yet", broker=BROKER)
+        limit_legs_only(request, BROKER)
+        data = await self.client.gtt_modify(account.token, mapping.to_upstream_gtt_modification(request))
+        return GttRef(trigger_id=str(data.get("id") or request.trigger_id))
 
     async def gtt_cancel(self, account: Account, request: GttRef) -> GttRef:
-        raise NotSupported("fyers GTT orders are not supported by this plugin yet", broker=BROKER)
+        data = await self.client.gtt_cancel(account.token, request.trigger_id)
+        return GttRef(trigger_id=str(data.get("id") or request.trigger_id))
 
     async def gtt_book(self, account: Account) -> list[GttEntry]:
-        raise NotSupported("fyers GTT orders are not supported by this plugin yet", broker=BROKER)
+        rows = await self.client.gtt_orders(account.token)
+        book = await self._symbols()
+        return [mapping.gtt_from_upstream(row, book) for row in rows]
 
     # Login
 

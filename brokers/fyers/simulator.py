@@ -28,7 +28,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from brokers.common.simulator import FeedSession, InstrumentNames, SimRow, SimulatedBroker, as_float
+from brokers.common.simulator import (
+    FeedSession,
+    InstrumentNames,
+    SimRow,
+    SimulatedBroker,
+    as_float,
+    decimal_of,
+    engine_gtt,
+    engine_legs,
+)
 from brokers.fyers import auth
 from brokers.fyers.mapping import (
     INTERVAL_FROM_UPSTREAM,
@@ -64,6 +73,8 @@ _INSTRUMENT_TYPES = {
     ("NFO", "FUT"): 11, ("BFO", "FUT"): 11, ("NFO", "OPT"): 14, ("BFO", "OPT"): 14,
     ("CDS", "FUT"): 16, ("CDS", "OPT"): 19, ("MCX", "FUT"): 30, ("MCX", "OPT"): 31,
 }  # fmt: skip
+# The engine's GTT statuses as Fyers' `ord_status` (an expired GTT is gone, as a cancelled one).
+_GTT_STATUS_TO_UPSTREAM = {"active": 6, "triggered": 2, "cancelled": 1, "expired": 1, "rejected": 5}
 _STATUS_TO_UPSTREAM = {"cancelled": 1, "complete": 2, "rejected": 5, "open": 6, "trigger pending": 6}
 _RESOLUTIONS = INTERVAL_FROM_UPSTREAM | {"D": "D", "1D": "D", "45": "45m"}
 _PRECISION = {"CDS": 4}  # price decimals on the data socket; two elsewhere
@@ -150,7 +161,7 @@ def _b64(data: bytes) -> str:
 
 def rate_class(method: str, path: str) -> str:
     """The kit's rate classes, by endpoint."""
-    if path == "/api/v3/orders/sync" and method != "GET":
+    if path in ("/api/v3/orders/sync", "/api/v3/gtt/orders/sync") and method != "GET":
         return "orders"
     if path in ("/data/quotes", "/data/depth"):
         return "quotes"
@@ -184,6 +195,10 @@ class FyersSimulator(SimulatedBroker):
             ("/api/v3/orders/sync", self._modify, "PATCH"),
             ("/api/v3/orders/sync", self._cancel, "DELETE"),
             ("/api/v3/orders", self._orders, "GET"),
+            ("/api/v3/gtt/orders/sync", self._gtt_place, "POST"),
+            ("/api/v3/gtt/orders/sync", self._gtt_modify, "PATCH"),
+            ("/api/v3/gtt/orders/sync", self._gtt_cancel, "DELETE"),
+            ("/api/v3/gtt/orders", self._gtt_book, "GET"),
             ("/api/v3/tradebook", self._trades, "GET"),
             ("/api/v3/positions", self._positions, "GET"),
             ("/api/v3/holdings", self._holdings, "GET"),
@@ -388,6 +403,83 @@ class FyersSimulator(SimulatedBroker):
         except BrokergateError as e:
             raise self._engine_error(e) from e
         return JSONResponse({"s": "ok", "code": 1103, "message": "Successfully cancelled order", "id": order_id})
+
+    # GTT orders on the sandbox engine's GTT book, which fires them on the offline market
+
+    def _gtt_request(self, order_info: Any, row: SimRow, action: str, product: str):
+        if not isinstance(order_info, dict) or "leg1" not in order_info:
+            raise FyersError(400, -50, "orderInfo needs leg1")
+        legs = [order_info["leg1"], *([order_info["leg2"]] if "leg2" in order_info else [])]
+        try:
+            prices = [(decimal_of(leg["triggerPrice"]), decimal_of(leg["price"])) for leg in legs]
+            quantities = {int(leg["qty"]) for leg in legs}
+        except (KeyError, TypeError, ValueError) as e:
+            raise FyersError(400, -50, f"Invalid orderInfo: {e}") from e
+        ltp = decimal_of(self.market.quote(row.instrument.exchange, row.instrument.symbol).ltp)
+        if len(prices) == 2 and not prices[1][0] < ltp < prices[0][0]:
+            raise FyersError(400, -50, "For OCO the leg1 trigger price must be above and the leg2 below the LTP")
+        if len(quantities) != 1:  # the engine's OCO has one quantity for both legs
+            raise FyersError(400, -50, "Both legs must have the same qty")
+        try:
+            return engine_gtt(ltp, prices, exchange=row.instrument.exchange, symbol=row.instrument.symbol, action=action,
+                              product=product, quantity=quantities.pop(), price_type="LIMIT")  # fmt: skip
+        except ValueError as e:
+            raise FyersError(400, -50, f"Invalid orderInfo: {e}") from e
+
+    async def _live_gtt(self, gtt_id: str):
+        gtt = next((gtt for gtt in await self.engine.gtt_book(self.user_id) if gtt.gtt_id == gtt_id), None)
+        if gtt is None:
+            raise FyersError(400, -51, "Invalid GTT order id")
+        return gtt
+
+    async def _gtt_place(self, request: Request) -> Response:
+        body = await request.json()
+        row = self._row(str(body.get("symbol")))
+        if body.get("side") not in (1, -1) or body.get("productType") not in ("CNC", "MARGIN"):
+            raise FyersError(400, -50, "Invalid side or productType")
+        action, product = "BUY" if body["side"] == 1 else "SELL", PRODUCT_FROM_UPSTREAM[body["productType"]]
+        try:
+            gtt_id = await self.engine.place_gtt(
+                self.user_id, self._gtt_request(body.get("orderInfo"), row, action, product)
+            )
+        except BrokergateError as e:
+            raise self._engine_error(e) from e
+        return JSONResponse({"s": "ok", "code": 1101, "message": "Successfully placed GTT order", "id": gtt_id})
+
+    async def _gtt_modify(self, request: Request) -> Response:
+        body = await request.json()
+        gtt = await self._live_gtt(str(body.get("id")))
+        row = self.names.unified(gtt.exchange, gtt.symbol)
+        try:
+            await self.engine.modify_gtt(
+                self.user_id, gtt.gtt_id, self._gtt_request(body.get("orderInfo"), row, gtt.action, gtt.product)
+            )
+        except BrokergateError as e:
+            raise self._engine_error(e) from e
+        return JSONResponse({"s": "ok", "code": 1102, "message": "Successfully modified GTT order", "id": gtt.gtt_id})
+
+    async def _gtt_cancel(self, request: Request) -> Response:
+        gtt = await self._live_gtt(str((await request.json()).get("id")))
+        try:
+            await self.engine.cancel_gtt(self.user_id, gtt.gtt_id)
+        except BrokergateError as e:
+            raise self._engine_error(e) from e
+        return JSONResponse({"s": "ok", "code": 1103, "message": "Successfully cancelled GTT order", "id": gtt.gtt_id})
+
+    async def _gtt_book(self, request: Request) -> Response:
+        rows = []
+        for gtt in await self.engine.gtt_book(self.user_id, include_inactive=True):
+            row = self.names.unified(gtt.exchange, gtt.symbol)
+            legs = engine_legs(gtt)[::-1]  # leg1 the target (or the one leg), leg2 the stoploss
+            answer = {"id": gtt.gtt_id, "symbol": row.symbol, **self._codes(row), "fyToken": fytoken(row),
+                      "tran_side": 1 if gtt.action == "BUY" else -1, "product_type": PRODUCT_TO_UPSTREAM[gtt.product],
+                      "gtt_oco_ind": len(legs), "ord_status": _GTT_STATUS_TO_UPSTREAM[str(gtt.status)],
+                      "create_time": _stamp(gtt.created_at)}  # fmt: skip
+            for suffix, (trigger, limit) in zip(("", "2"), legs, strict=False):
+                answer |= {f"price{suffix}_limit": as_float(limit), f"price{suffix}_trigger": as_float(trigger),
+                           f"qty{suffix}": gtt.quantity}  # fmt: skip
+            rows.append(answer)
+        return _ok(orderBook=rows)
 
     def _order_row(self, order) -> dict:
         row = self.names.unified(order.exchange, order.symbol)

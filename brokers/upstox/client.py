@@ -111,6 +111,24 @@ class UpstoxClient:
             token, method, path, rate_class="orders", is_order_write=True, http=self.orders_http, **request
         )
 
+    # GTT orders (v3) on the main host; the writes count against the order limits.
+
+    async def gtt_place(self, token: str, body: dict) -> dict:
+        return await self._gtt_write(token, "POST", "/v3/order/gtt/place", body)
+
+    async def gtt_modify(self, token: str, body: dict) -> dict:
+        return await self._gtt_write(token, "PUT", "/v3/order/gtt/modify", body)
+
+    async def gtt_cancel(self, token: str, gtt_order_id: str) -> dict:
+        return await self._gtt_write(token, "DELETE", "/v3/order/gtt/cancel", {"gtt_order_id": gtt_order_id})
+
+    async def _gtt_write(self, token: str, method: str, path: str, body: dict) -> dict:
+        return await self.request(token, method, path, rate_class="orders", is_order_write=True, json=body) or {}
+
+    async def gtt_orders(self, token: str) -> list[dict]:
+        """Every GTT order: GET /v3/order/gtt without a `gtt_order_id`."""
+        return await self.request(token, "GET", "/v3/order/gtt", idempotent=True) or []
+
     async def orders(self, token: str) -> list[dict]:
         return await self.request(token, "GET", "/v2/order/retrieve-all", idempotent=True)
 

@@ -16,6 +16,7 @@ from functools import partial
 from typing import Any, Protocol
 
 from brokers.common import mapping as common
+from brokers.common.gtt import gtt_entry, is_oco, single_trigger
 from brokers.common.mapping import (
     HeldShares,
     depth_from_quote,
@@ -27,9 +28,12 @@ from brokers.common.mapping import (
     price,
     total,
 )
+from brokers.upstox.auth import IST
 from generated.api import (
     Candle,
     Funds,
+    GttEntry,
+    GttLeg,
     HoldingsBook,
     MarginRequest,
     MarginResult,
@@ -43,7 +47,7 @@ from generated.api import (
     Trade,
 )
 from generated.api import InstrumentRecord as Instrument
-from generated.errors import ValidationFailed
+from generated.errors import BrokerBadResponse, NotSupported, ValidationFailed
 
 BROKER = "upstox"
 
@@ -395,4 +399,103 @@ def margin_from_upstream(data: Mapping[str, Any]) -> MarginResult:
         total_margin_required=price(final) if final is not None else total(rows, "total_margin"),
         span_margin=total(rows, "span_margin"),
         exposure_margin=total(rows, "exposure_margin"),
+    )
+
+
+# GTT orders, v3 (https://upstox.com/developer/api-documentation/place-gtt-order): a SINGLE GTT is one
+# ENTRY rule that fires when the price goes ABOVE or BELOW `trigger_price` (IMMEDIATE: now). A rule has
+# no limit price: Upstox places the order at the trigger price. A MULTIPLE GTT is an ENTRY rule with
+# TARGET and STOPLOSS rules that wait for the entry to fill, a bracket rather than an OCO exit pair.
+GTT_STATUS_FROM_UPSTREAM = {
+    "SCHEDULED": "active",
+    "PENDING": "active",
+    "OPEN": "active",
+    "INACTIVE": "active",  # a MULTIPLE's exits, waiting for the entry
+    "TRIGGERED": "triggered",
+    "COMPLETED": "triggered",
+    "CANCELLED": "cancelled",
+    "EXPIRED": "expired",
+    "FAILED": "rejected",
+}
+
+
+def check_gtt(request: Any) -> None:
+    """Refuse what Upstox's GTT cannot carry, before anything is sent."""
+    if is_oco(request):
+        raise NotSupported(
+            "upstox has no OCO GTT on a position: its MULTIPLE GTT opens an entry with target and stoploss "
+            "attached; place two SINGLE GTTs instead", field="trigger_type", broker=BROKER,
+        )  # fmt: skip
+    if (request.pricetype or "LIMIT") == "LIMIT" and float(request.price or 0) != single_trigger(request):
+        raise NotSupported(
+            "upstox places a triggered GTT at its trigger price; send price equal to the trigger, or pricetype "
+            "MARKET", field="price", broker=BROKER,
+        )  # fmt: skip
+
+
+def gtt_rules(request: Any, last_price: float) -> list[dict[str, Any]]:
+    """A SINGLE's one ENTRY rule, its direction read from where the trigger stands against the last price."""
+    trigger = single_trigger(request)
+    direction = "BELOW" if trigger < last_price else "ABOVE" if trigger > last_price else "IMMEDIATE"
+    return [{"strategy": "ENTRY", "trigger_type": direction, "trigger_price": trigger}]
+
+
+def to_upstream_gtt(request: Any, instrument: Instrument, last_price: float) -> dict[str, Any]:
+    """The JSON body of POST /v3/order/gtt/place."""
+    return {
+        "type": "SINGLE",
+        "quantity": int(request.quantity),
+        "product": product_to_upstream(request.product, instrument),
+        "rules": gtt_rules(request, last_price),
+        "instrument_token": instrument.token,
+        "transaction_type": strict(ACTION_TO_UPSTREAM, request.action.upper(), "action"),
+    }
+
+
+def to_upstream_gtt_modification(request: Any, last_price: float) -> dict[str, Any]:
+    """The JSON body of PUT /v3/order/gtt/modify (instrument, product and side stay as placed)."""
+    return {"type": "SINGLE", "quantity": int(request.quantity), "rules": gtt_rules(request, last_price),
+            "gtt_order_id": request.trigger_id}  # fmt: skip
+
+
+def epoch_text(value: Any) -> str | None:
+    """An Upstox GTT time (epoch, in microseconds as observed, or milli- or plain seconds) in Indian time."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    seconds = number / 1e6 if number > 1e14 else number / 1e3 if number > 1e11 else number
+    return datetime.fromtimestamp(seconds, IST).strftime("%Y-%m-%d %H:%M:%S") if seconds > 0 else None
+
+
+# GET /v3/order/gtt, one row trimmed: {"type": "SINGLE", "exchange": "NSE_EQ", "quantity": 1, "product": "D",
+#  "rules": [{"strategy": "ENTRY", "status": "SCHEDULED", "trigger_type": "BELOW", "trigger_price": 7,
+#  "transaction_type": "BUY", "order_id": null}], "trading_symbol": "SBIN", "instrument_token": "NSE_EQ|INE062A01020",
+#  "gtt_order_id": "GTT-C25030300128840", "expires_at": 1772649000000000, "created_at": 1741016150000000}
+def gtt_from_upstream(row: Mapping[str, Any], book: SymbolLookup) -> GttEntry:
+    """One GTT; a MULTIPLE shows its TARGET and STOPLOSS rules as the legs, its ENTRY rule being the bracket's open."""
+    symbol, exchange = _unified_names(book, row)
+    rules = list(row.get("rules") or [])
+    statuses = [strict(GTT_STATUS_FROM_UPSTREAM, rule.get("status"), "GTT status") for rule in rules]
+    if row.get("type") == "MULTIPLE":
+        rules = [rule for rule in rules if rule.get("strategy") != "ENTRY"]
+    if len(rules) not in (1, 2):
+        raise BrokerBadResponse(
+            f"upstox answered GTT {row.get('gtt_order_id')} with {len(rules)} exit rules", broker=BROKER
+        )
+    product = product_from_upstream(row.get("product"), str(row.get("instrument_token") or ""))
+    legs = [
+        (price(rule.get("trigger_price")), GttLeg(action=strict(ACTION_FROM_UPSTREAM, rule.get("transaction_type"), "action"),
+                                                  quantity=int(row.get("quantity") or 0), price=price(rule.get("trigger_price")),
+                                                  pricetype="LIMIT", product=product))
+        for rule in rules
+    ]  # fmt: skip
+    return gtt_entry(
+        legs=legs,
+        trigger_id=str(row["gtt_order_id"]),
+        status="active" if "active" in statuses else statuses[0],
+        symbol=symbol,
+        exchange=exchange,
+        created_at=epoch_text(row.get("created_at")),
+        expires_at=epoch_text(row.get("expires_at")),
     )

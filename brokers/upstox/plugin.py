@@ -55,7 +55,7 @@ from generated.contract import (
     RateLimit,
     SessionGrant,
 )
-from generated.errors import NotSupported, SymbolNotFound, ValidationFailed
+from generated.errors import SymbolNotFound, ValidationFailed
 
 MANIFEST = Manifest.model_validate(yaml.safe_load((Path(__file__).parent / "manifest.yaml").read_text()))
 REDIRECT_URL = "http://127.0.0.1:5000/upstox/callback"
@@ -237,19 +237,32 @@ class UpstoxPlugin:
             modes=STREAM_MODE_TO_FEED,
         )  # fmt: skip
 
-    # GTT exists at Upstox (v3), but is not wired yet: the manifest leaves `gtt` out.
+    # GTT: Upstox's v3 GTT orders, SINGLE only; the request arrives normalized by gateway.gtt.
+
+    async def _last_price(self, account: Account, request: GttOrderRequest | ModifyGttOrderRequest) -> float:
+        return (await self.quote(account, InstrumentRef(exchange=request.exchange, symbol=request.symbol))).ltp
 
     async def gtt_place(self, account: Account, request: GttOrderRequest) -> GttRef:
-        raise NotSupported("upstox GTT orders are not supported by this plugin yet", broker="upstox")
+        mapping.check_gtt(request)
+        instrument = await self._instrument(request.exchange, request.symbol)
+        body = mapping.to_upstream_gtt(request, instrument, await self._last_price(account, request))
+        data = await self.client.gtt_place(account.token or "", body)
+        return GttRef(trigger_id=str(data["gtt_order_ids"][0]))
 
     async def gtt_modify(self, account: Account, request: ModifyGttOrderRequest) -> GttRef:
-        raise NotSupported("upstox GTT orders are not supported by this plugin yet", broker="upstox")
+        mapping.check_gtt(request)
+        body = mapping.to_upstream_gtt_modification(request, await self._last_price(account, request))
+        data = await self.client.gtt_modify(account.token or "", body)
+        return GttRef(trigger_id=str((data.get("gtt_order_ids") or [request.trigger_id])[0]))
 
     async def gtt_cancel(self, account: Account, request: GttRef) -> GttRef:
-        raise NotSupported("upstox GTT orders are not supported by this plugin yet", broker="upstox")
+        data = await self.client.gtt_cancel(account.token or "", request.trigger_id)
+        return GttRef(trigger_id=str((data.get("gtt_order_ids") or [request.trigger_id])[0]))
 
     async def gtt_book(self, account: Account) -> list[GttEntry]:
-        raise NotSupported("upstox GTT orders are not supported by this plugin yet", broker="upstox")
+        rows = await self.client.gtt_orders(account.token or "")
+        book = await self._symbols()
+        return [mapping.gtt_from_upstream(row, book) for row in rows]
 
     # Login
 

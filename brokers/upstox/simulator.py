@@ -28,7 +28,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from brokers.common.simulator import FeedSession, InstrumentNames, SimRow, SimulatedBroker, as_float, ist_text
+from brokers.common.simulator import (
+    FeedSession,
+    InstrumentNames,
+    SimRow,
+    SimulatedBroker,
+    as_float,
+    decimal_of,
+    engine_gtt,
+    engine_legs,
+    ist_text,
+)
 from brokers.common.symbols import MONTHS, strike_text
 from brokers.upstox.mapping import (
     INTERVAL_FROM_UPSTREAM,
@@ -91,9 +101,15 @@ def isin(row: SimRow) -> str:
     return f"INE{row.token:06d}01{row.token % 10}"  # twelve characters, shaped like an Indian ISIN
 
 
+GTT_WRITES = ("/v3/order/gtt/place", "/v3/order/gtt/modify", "/v3/order/gtt/cancel")
+# The engine's GTT statuses as an Upstox rule's `status`.
+_GTT_STATUS = {"active": "SCHEDULED", "triggered": "TRIGGERED", "cancelled": "CANCELLED", "expired": "EXPIRED",
+               "rejected": "FAILED"}  # fmt: skip
+
+
 def rate_class(method: str, path: str) -> str:
     """The manifest's rate classes, by endpoint."""
-    if path in ("/v2/order/place", "/v2/order/modify", "/v2/order/cancel"):
+    if path in ("/v2/order/place", "/v2/order/modify", "/v2/order/cancel", *GTT_WRITES):
         return "orders"
     if path.startswith("/v2/market-quote"):
         return "quotes"
@@ -149,6 +165,10 @@ class UpstoxSimulator(SimulatedBroker):
                 Route("/v2/order/modify", self._guarded(self._modify), methods=["PUT"]),
                 Route("/v2/order/cancel", self._guarded(self._cancel), methods=["DELETE"]),
                 Route("/v2/order/retrieve-all", self._guarded(self._orders), methods=["GET"]),
+                Route("/v3/order/gtt/place", self._guarded(self._gtt_place), methods=["POST"]),
+                Route("/v3/order/gtt/modify", self._guarded(self._gtt_modify), methods=["PUT"]),
+                Route("/v3/order/gtt/cancel", self._guarded(self._gtt_cancel), methods=["DELETE"]),
+                Route("/v3/order/gtt", self._guarded(self._gtt_book), methods=["GET"]),
                 Route("/v2/order/details", self._guarded(self._order_details), methods=["GET"]),
                 Route("/v2/order/trades/get-trades-for-day", self._guarded(self._trades), methods=["GET"]),
                 Route("/v2/portfolio/short-term-positions", self._guarded(self._positions), methods=["GET"]),
@@ -336,6 +356,91 @@ class UpstoxSimulator(SimulatedBroker):
         except BrokergateError as e:
             raise self._engine_error(e) from e
         return _success({"order_id": order_id})
+
+    # GTT orders (SINGLE) on the sandbox engine's GTT book, which fires them on the offline market
+
+    def _gtt_request(self, body: dict, row: SimRow, action: str, product: str):
+        rules = body.get("rules")
+        if body.get("type") != "SINGLE":
+            raise UpstoxError(400, "UDAPI1137", "The simulator serves SINGLE GTT orders only")
+        if not isinstance(rules, list) or len(rules) != 1 or not isinstance(rules[0], dict):
+            raise UpstoxError(400, "UDAPI1136", "A SINGLE GTT order has exactly one rule")
+        rule = rules[0]
+        try:
+            trigger, quantity = decimal_of(rule["trigger_price"]), int(body["quantity"])
+        except (KeyError, TypeError, ValueError) as e:
+            raise UpstoxError(400, "UDAPI1138", f"Invalid rule: {e}") from e
+        ltp = decimal_of(self.market.quote(row.instrument.exchange, row.instrument.symbol).ltp)
+        direction = {"BELOW": trigger < ltp, "ABOVE": trigger > ltp, "IMMEDIATE": True}
+        if rule.get("strategy") != "ENTRY" or not direction.get(str(rule.get("trigger_type")), False):
+            raise UpstoxError(
+                400, "UDAPI1141", "The ENTRY rule's trigger_type does not match its trigger_price and the LTP"
+            )
+        if rule["trigger_type"] == "IMMEDIATE":
+            trigger = ltp
+        try:  # Upstox places the triggered order at the trigger price
+            return engine_gtt(ltp, [(trigger, trigger)], exchange=row.instrument.exchange, symbol=row.instrument.symbol,
+                              action=action, product=product, quantity=quantity, price_type="LIMIT")  # fmt: skip
+        except ValueError as e:
+            raise UpstoxError(400, "UDAPI1138", f"Invalid GTT order: {e}") from e
+
+    async def _live_gtt(self, gtt_id: str):
+        gtt = next((gtt for gtt in await self.engine.gtt_book(self.user_id) if gtt.gtt_id == gtt_id), None)
+        if gtt is None:
+            raise UpstoxError(400, "UDAPI100010", "GTT order not found")
+        return gtt
+
+    async def _gtt_place(self, request: Request) -> Response:
+        body = await request.json()
+        row = self._row(str(body.get("instrument_token")))
+        product = PRODUCT_FROM_UPSTREAM[segment_kind(row.exchange)].get(body.get("product"))
+        if product is None or body.get("transaction_type") not in ("BUY", "SELL"):
+            raise UpstoxError(400, "UDAPI100011", "Invalid product or transaction_type")
+        try:
+            gtt_id = await self.engine.place_gtt(
+                self.user_id, self._gtt_request(body, row, body["transaction_type"], product)
+            )
+        except BrokergateError as e:
+            raise self._engine_error(e) from e
+        return _success({"gtt_order_ids": [gtt_id]})
+
+    async def _gtt_modify(self, request: Request) -> Response:
+        body = await request.json()
+        gtt = await self._live_gtt(str(body.get("gtt_order_id")))
+        row = self._row_of(gtt.exchange, gtt.symbol)
+        try:
+            await self.engine.modify_gtt(
+                self.user_id, gtt.gtt_id, self._gtt_request(body, row, gtt.action, gtt.product)
+            )
+        except BrokergateError as e:
+            raise self._engine_error(e) from e
+        return _success({"gtt_order_ids": [gtt.gtt_id]})
+
+    async def _gtt_cancel(self, request: Request) -> Response:
+        gtt = await self._live_gtt(str((await request.json()).get("gtt_order_id")))
+        try:
+            await self.engine.cancel_gtt(self.user_id, gtt.gtt_id)
+        except BrokergateError as e:
+            raise self._engine_error(e) from e
+        return _success({"gtt_order_ids": [gtt.gtt_id]})
+
+    async def _gtt_book(self, request: Request) -> Response:
+        wanted = request.query_params.get("gtt_order_id")
+        rows = []
+        for gtt in await self.engine.gtt_book(self.user_id, include_inactive=True):
+            if wanted and gtt.gtt_id != wanted:
+                continue
+            row = self._row_of(gtt.exchange, gtt.symbol)
+            [(trigger, _)] = engine_legs(gtt)
+            direction = "BELOW" if gtt.stoploss_trigger is not None else "ABOVE"
+            rule = {"strategy": "ENTRY", "status": _GTT_STATUS[str(gtt.status)], "trigger_type": direction,
+                    "trigger_price": as_float(trigger), "transaction_type": gtt.action, "order_id": gtt.order_id}  # fmt: skip
+            answer = {"type": "SINGLE", "exchange": row.exchange, "quantity": gtt.quantity,
+                      "product": self._product(gtt.product, row), "rules": [rule], "trading_symbol": row.symbol,
+                      "instrument_token": instrument_key(row), "gtt_order_id": gtt.gtt_id,
+                      "expires_at": int(gtt.expires_at.timestamp() * 1e6), "created_at": int(gtt.created_at.timestamp() * 1e6)}  # fmt: skip
+            rows.append(answer)
+        return _success(rows)
 
     def _product(self, product: str, row: SimRow) -> str:
         return PRODUCT_TO_UPSTREAM[segment_kind(row.exchange)][product]

@@ -29,7 +29,17 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from brokers.common.simulator import FeedSession, InstrumentNames, SimRow, SimulatedBroker, as_float, is_index, ist_text
+from brokers.common.simulator import (
+    FeedSession,
+    InstrumentNames,
+    SimRow,
+    SimulatedBroker,
+    as_float,
+    engine_gtt,
+    engine_legs,
+    is_index,
+    ist_text,
+)
 from brokers.zerodha import auth
 from brokers.zerodha.mapping import INDEX_EXCHANGE_TO_UPSTREAM, INDEX_NAME_TO_UPSTREAM, INTERVAL_FROM_UPSTREAM
 from brokers.zerodha.plugin import ZerodhaPlugin
@@ -403,14 +413,9 @@ class KiteSimulator(SimulatedBroker):
         first = orders[0]
         fields = {"exchange": row.instrument.exchange, "symbol": row.instrument.symbol, "action": first["transaction_type"],
                   "product": first["product"], "quantity": int(first["quantity"]), "price_type": "LIMIT"}  # fmt: skip
-        if kind == "single" and len(triggers) == 1:
-            # One trigger fires when the price reaches it from where it stood: below is a stoploss, above a target.
-            side = "stoploss_trigger" if triggers[0] < last else "target_trigger"
-            return GttRequest(trigger_type="SINGLE", price=Decimal(str(first["price"])), **{side: triggers[0]}, **fields)
-        if kind == "two-leg" and len(triggers) == 2 and len(orders) == 2:
-            return GttRequest(trigger_type="OCO", stoploss_trigger=triggers[0], target_trigger=triggers[1],
-                              stoploss_price=Decimal(str(orders[0]["price"])), target_price=Decimal(str(orders[1]["price"])),
-                              **fields)  # fmt: skip
+        if (kind, len(triggers)) in (("single", 1), ("two-leg", 2)) and len(orders) == len(triggers):
+            legs = [(trigger, Decimal(str(order["price"]))) for trigger, order in zip(triggers, orders, strict=True)]
+            return engine_gtt(last, legs, **fields)
         raise KiteError(400, "InputException", "A single GTT has one trigger, a two-leg GTT two, each with its order.")
 
     async def _gtt_place(self, request: Request) -> Response:
@@ -440,8 +445,7 @@ class KiteSimulator(SimulatedBroker):
         rows = []
         for gtt in await self.engine.gtt_book(self.user_id, include_inactive=True):
             row = self.names.unified(gtt.exchange, gtt.symbol)
-            legs = [(gtt.stoploss_trigger, gtt.stoploss_price), (gtt.target_trigger, gtt.target_price)]
-            legs = [(trigger, price) for trigger, price in legs if trigger is not None]
+            legs = engine_legs(gtt)
             order = {"exchange": row.exchange, "tradingsymbol": row.symbol, "transaction_type": gtt.action,
                      "quantity": gtt.quantity, "order_type": "LIMIT", "product": gtt.product}  # fmt: skip
             rows.append(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from gateway.gtt import normalized_gtt
-from generated.api import GttOrderRequest, ModifyGttOrderRequest
-from generated.contract import GttRef
+from generated.api import GttOrderRequest
+from tests import gtt_scenarios
 
 FIELDS = {
     "strategy": "t",
@@ -20,35 +20,11 @@ FIELDS = {
 
 
 async def test_a_single_and_a_two_leg_gtt_are_placed_listed_modified_and_cancelled(simulator):
-    plugin, account = simulator.plugin(), simulator.issue_session()
-    ltp = simulator.market.quote("NSE", "SBIN").ltp
-    stop, target = round(ltp * 0.9, 1), round(ltp * 1.1, 1)
-    single = normalized_gtt(GttOrderRequest(trigger_type="SINGLE", price=stop, triggerprice_sl=stop, **FIELDS))
-    oco = normalized_gtt(GttOrderRequest(trigger_type="OCO", price=0, triggerprice_sl=stop, triggerprice_tg=target,
-                                         stoploss=stop, target=target, **FIELDS))  # fmt: skip
+    await gtt_scenarios.placed_listed_modified_and_cancelled(simulator)
 
-    first = await plugin.gtt_place(account, single)
-    second = await plugin.gtt_place(account, oco)
-    book = {entry.trigger_id: entry for entry in await plugin.gtt_book(account)}
 
-    assert (book[first.trigger_id].trigger_type, book[first.trigger_id].trigger_prices) == ("single", [stop])
-    assert (book[second.trigger_id].trigger_type, book[second.trigger_id].trigger_prices) == ("two-leg", [stop, target])
-    assert [(leg.action, leg.quantity, leg.price) for leg in book[second.trigger_id].legs] == [
-        ("SELL", 2, stop),
-        ("SELL", 2, target),
-    ]
-    assert book[first.trigger_id].symbol == "SBIN" and book[first.trigger_id].status == "active"
-
-    lower = round(ltp * 0.85, 1)
-    modify = ModifyGttOrderRequest(
-        trigger_type="SINGLE", trigger_id=first.trigger_id, price=lower, triggerprice_sl=lower, **FIELDS
-    )
-    await plugin.gtt_modify(account, normalized_gtt(modify))
-    await plugin.gtt_cancel(account, GttRef(trigger_id=second.trigger_id))
-    book = {entry.trigger_id: entry for entry in await plugin.gtt_book(account)}
-
-    assert book[first.trigger_id].trigger_prices == [lower]
-    assert book[second.trigger_id].status == "cancelled"
+async def test_a_trigger_fires_when_the_simulated_market_reaches_it(simulator):
+    await gtt_scenarios.fires_on_the_market(simulator)
 
 
 async def test_the_gtt_form_carries_kites_condition_and_orders_as_json(simulator):
