@@ -17,16 +17,18 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any, TypeVar
 
 import numpy as np
 
 from gateway.options import GreeksTable, Series, expiry_instant, greeks_table, resolve_series, years_between
 from generated.errors import NotFound
-from sandbox.market import InstrumentType, OfflineMarket, black76, compact_expiry
+from sandbox.market import Instrument, InstrumentType, OfflineMarket, black76, compact_expiry
 
 _SKEW_DELTA = 0.25
 _ZERO_GAMMA_GRID = 201  # forwards tried across the strike range before the crossing is refined
 _BISECTION_STEPS = 40  # the bracket starts one grid step wide; 40 halvings leave well under a paisa
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +77,8 @@ class ChainSnapshot:
 
 
 class SnapshotCache:
-    """Snapshots by request for `ttl_seconds`, at most `max_entries` of them, the oldest evicted first."""
+    """Answers by request for `ttl_seconds` (or a longer time per entry), at most `max_entries` of them,
+    the least recently used evicted first."""
 
     def __init__(
         self, ttl_seconds: float = 1.0, max_entries: int = 64, clock: Callable[[], float] = time.monotonic
@@ -83,25 +86,25 @@ class SnapshotCache:
         self.ttl_seconds = ttl_seconds
         self.max_entries = max_entries
         self._clock = clock
-        self._entries: OrderedDict[tuple, tuple[float, ChainSnapshot]] = OrderedDict()
-        self.builds = 0  # how many snapshots were read from the market, for tests and the bench
+        self._entries: OrderedDict[tuple, tuple[float, Any]] = OrderedDict()
+        self.builds = 0  # how many answers were built from the market, for tests and the bench
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, key: tuple, build: Callable[[], ChainSnapshot]) -> ChainSnapshot:
+    def get(self, key: tuple, build: Callable[[], T], ttl_seconds: float | None = None) -> T:
         now = self._clock()
         found = self._entries.get(key)
-        if found is not None and now - found[0] < self.ttl_seconds:
+        if found is not None and now < found[0]:
             self._entries.move_to_end(key)
             return found[1]
-        snapshot = build()
+        value = build()
         self.builds += 1
-        self._entries[key] = (now, snapshot)
+        self._entries[key] = (now + (self.ttl_seconds if ttl_seconds is None else ttl_seconds), value)
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
-        return snapshot
+        return value
 
 
 def _legs(market: OfflineMarket, series: Series, strikes: list[float], kind: str) -> tuple[np.ndarray, ...]:
@@ -315,14 +318,20 @@ def pain_curve(strikes: np.ndarray, call_oi: np.ndarray, put_oi: np.ndarray) -> 
     return np.stack([call_pain, put_pain])
 
 
-def _futures_price(market: OfflineMarket, snapshot: ChainSnapshot) -> tuple[str | None, float | None]:
-    """The nearest unexpired future of the underlying on the options' exchange, and its last price."""
-    series, now = snapshot.series, snapshot.valued_at
+def nearest_future(market: OfflineMarket, series: Series, now: datetime) -> Instrument | None:
+    """The nearest unexpired future of the series' underlying on the options' exchange."""
     for expiry in market.master.expiries(series.name, series.exchange, InstrumentType.FUTURE):
         future = market.master.future(series.name, series.exchange, expiry)
         if future is not None and expiry_instant(expiry, series.exchange) > now:
-            return future.symbol, market.quote(future.exchange, future.symbol).ltp
-    return None, None
+            return future
+    return None
+
+
+def _futures_price(market: OfflineMarket, snapshot: ChainSnapshot) -> tuple[str | None, float | None]:
+    future = nearest_future(market, snapshot.series, snapshot.valued_at)
+    if future is None:
+        return None, None
+    return future.symbol, market.quote(future.exchange, future.symbol).ltp
 
 
 def oi_tracker(market: OfflineMarket, snapshot: ChainSnapshot) -> dict:

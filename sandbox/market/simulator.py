@@ -18,7 +18,7 @@ from sandbox.market.activity import cumulative_share, daily_volume, day_factor, 
 from sandbox.market.book import DayStats, build_depth, build_quote
 from sandbox.market.calendar import IST, ExchangeCalendar, ist_date
 from sandbox.market.errors import UnknownInstrument
-from sandbox.market.history import candles
+from sandbox.market.history import candles, closing_open_interest
 from sandbox.market.intervals import INTERVALS, max_days
 from sandbox.market.past import SyntheticPast
 from sandbox.market.pricing import (
@@ -187,6 +187,10 @@ class OfflineMarket:
         if start > end:
             return []
         return candles(instrument, interval, start, end, self, self.calendar)
+
+    def closing_open_interest(self, instruments: list[Instrument], day: date) -> list[int | None]:
+        """Each derivative's open interest at the close of `day` (its daily candle's `oi`), in one pass."""
+        return closing_open_interest(instruments, min(day, ist_date(self._clock)), self)
 
     def minute_bars(self, name: str, first_day: date, last_day: date) -> tuple[NDArray[np.int64], NDArray]:
         """An underlying's minute bars opening on first_day..last_day: the synthetic past, then the tape."""
