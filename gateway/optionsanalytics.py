@@ -107,16 +107,20 @@ class SnapshotCache:
         return value
 
 
-def _legs(market: OfflineMarket, series: Series, strikes: list[float], kind: str) -> tuple[np.ndarray, ...]:
+def _legs(
+    market: OfflineMarket, series: Series, strikes: list[float], kind: str, with_activity: bool
+) -> tuple[np.ndarray, ...]:
     listed, price, oi, volume = (np.zeros(len(strikes)) for _ in range(4))
-    lot_size = 0
-    for index, strike in enumerate(strikes):
-        instrument = series.leg(market.master, strike, kind)
-        if instrument is None:
-            continue
-        quote = market.quote(instrument.exchange, instrument.symbol)
-        listed[index], price[index], oi[index], volume[index] = 1.0, quote.ltp, quote.oi, quote.volume
-        lot_size = instrument.lot_size
+    found = [(index, leg) for index, strike in enumerate(strikes) if (leg := series.leg(market.master, strike, kind))]
+    for index, _ in found:
+        listed[index] = 1.0
+    if with_activity:
+        for index, instrument in found:
+            quote = market.quote(instrument.exchange, instrument.symbol)
+            price[index], oi[index], volume[index] = quote.ltp, quote.oi, quote.volume
+    elif found:  # prices alone, valued in one pass: what an IV surface over many expiries needs
+        price[[index for index, _ in found]] = market.last_prices([leg for _, leg in found])
+    lot_size = found[-1][1].lot_size if found else 0
     return listed.astype(bool), price, oi, volume, lot_size
 
 
@@ -128,8 +132,13 @@ def build_snapshot(
     expiry_date: str | None,
     strike_count: int | None,
     interest_rate: float | None,
+    with_activity: bool = True,
 ) -> ChainSnapshot:
-    """Read one expiry's chain (the nearest live one when none is named) and solve both sides' Greeks at once."""
+    """Read one expiry's chain (the nearest live one when none is named) and solve both sides' Greeks at once.
+
+    Without `with_activity` only prices are read (open interest and volume stay zero), for tools that
+    need IVs alone.
+    """
     series = resolve_series(market, underlying, exchange, expiry_date, nearest=True)
     atm_strike = series.atm_strike
     atm_position = series.strikes.index(atm_strike)
@@ -137,8 +146,8 @@ def build_snapshot(
     if strike_count is not None:
         first, last = max(0, atm_position - strike_count), min(last, atm_position + strike_count + 1)
     strikes = series.strikes[first:last]
-    call_listed, call_price, call_oi, call_volume, call_lot = _legs(market, series, strikes, "CE")
-    put_listed, put_price, put_oi, put_volume, put_lot = _legs(market, series, strikes, "PE")
+    call_listed, call_price, call_oi, call_volume, call_lot = _legs(market, series, strikes, "CE", with_activity)
+    put_listed, put_price, put_oi, put_volume, put_lot = _legs(market, series, strikes, "PE", with_activity)
     if not (call_listed.any() or put_listed.any()):
         raise NotFound("No valid option symbols found for the given parameters")
     atm = strikes.index(atm_strike)
@@ -184,6 +193,7 @@ def cached_snapshot(
     expiry_date: str | None,
     strike_count: int | None,
     interest_rate: float | None,
+    with_activity: bool = True,
 ) -> ChainSnapshot:
     fields = {
         "underlying": underlying,
@@ -191,6 +201,7 @@ def cached_snapshot(
         "expiry_date": expiry_date,
         "strike_count": strike_count,
         "interest_rate": interest_rate,
+        "with_activity": with_activity,
     }
     key = (
         underlying.strip().upper(),
@@ -198,6 +209,7 @@ def cached_snapshot(
         (expiry_date or "").strip().upper(),
         strike_count,
         interest_rate or 0.0,
+        with_activity,
     )
     return cache.get(key, lambda: build_snapshot(market, **fields))
 
@@ -395,6 +407,7 @@ def volatility_surface(
         expiry_date=None,
         strike_count=strike_count,
         interest_rate=interest_rate,
+        with_activity=False,
     )
     series = first.series
     listed = market.master.expiries(series.name, series.exchange, "options")
@@ -408,6 +421,7 @@ def volatility_surface(
             expiry_date=compact_expiry(day),
             strike_count=strike_count,
             interest_rate=interest_rate,
+            with_activity=False,
         )
         for day in upcoming[1:]
     ]

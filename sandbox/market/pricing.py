@@ -126,3 +126,15 @@ def fair_value(
     is_call = instrument.instrument_type is InstrumentType.CALL
     level = volatility_level(instrument.name, vix)
     return option_value(instrument.name, forward_price, instrument.strike, years, is_call, level)
+
+
+def option_fair_values(
+    options: list[Instrument], spot: float, moment: float, vix: float = _VIX_REFERENCE
+) -> NDArray[np.float64]:
+    """`fair_value` of many options on one underlying at one moment, in one vectorised Black-76 pass."""
+    forwards = np.array([float(forward(option, spot, moment)) for option in options])
+    strikes = np.array([option.strike for option in options], dtype=float)
+    years = np.array([float(years_left(expiry_epoch(option.expiry, option.exchange), moment)) for option in options])
+    is_call = np.array([option.instrument_type is InstrumentType.CALL for option in options])
+    level = volatility_level(options[0].name, vix)
+    return option_value(options[0].name, forwards, strikes, years, is_call, level)
