@@ -112,14 +112,15 @@ def _legs(
 ) -> tuple[np.ndarray, ...]:
     listed, price, oi, volume = (np.zeros(len(strikes)) for _ in range(4))
     found = [(index, leg) for index, strike in enumerate(strikes) if (leg := series.leg(market.master, strike, kind))]
-    for index, _ in found:
-        listed[index] = 1.0
-    if with_activity:
-        for index, instrument in found:
-            quote = market.quote(instrument.exchange, instrument.symbol)
-            price[index], oi[index], volume[index] = quote.ltp, quote.oi, quote.volume
-    elif found:  # prices alone, valued in one pass: what an IV surface over many expiries needs
-        price[[index for index, _ in found]] = market.last_prices([leg for _, leg in found])
+    listed[[index for index, _ in found]] = 1.0
+    positions, legs = [index for index, _ in found], [leg for _, leg in found]
+    if with_activity and found:  # the whole side valued in one pass
+        quotes = market.quotes(legs)
+        price[positions] = [quote.ltp for quote in quotes]
+        oi[positions] = [quote.oi for quote in quotes]
+        volume[positions] = [quote.volume for quote in quotes]
+    elif found:  # prices alone: what an IV surface over many expiries needs
+        price[positions] = market.last_prices(legs)
     lot_size = found[-1][1].lot_size if found else 0
     return listed.astype(bool), price, oi, volume, lot_size
 

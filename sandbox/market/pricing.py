@@ -129,12 +129,16 @@ def fair_value(
 
 
 def option_fair_values(
-    options: list[Instrument], spot: float, moment: float, vix: float = _VIX_REFERENCE
+    options: list[Instrument], spots: ArrayLike, moment: float, vix: float = _VIX_REFERENCE
 ) -> NDArray[np.float64]:
-    """`fair_value` of many options on one underlying at one moment, in one vectorised Black-76 pass."""
-    forwards = np.array([float(forward(option, spot, moment)) for option in options])
+    """`fair_value` of many options on one underlying at one moment, for each of `spots`: (spots, options).
+
+    One vectorised Black-76 pass; each value is the one `fair_value` gives the option alone.
+    """
+    growth = np.array([float(forward(option, 1.0, moment)) for option in options])  # spot -> forward
+    forwards = np.asarray(spots, dtype=float)[:, None] * growth[None, :]
     strikes = np.array([option.strike for option in options], dtype=float)
     years = np.array([float(years_left(expiry_epoch(option.expiry, option.exchange), moment)) for option in options])
     is_call = np.array([option.instrument_type is InstrumentType.CALL for option in options])
     level = volatility_level(options[0].name, vix)
-    return option_value(options[0].name, forwards, strikes, years, is_call, level)
+    return option_value(options[0].name, forwards, strikes[None, :], years[None, :], is_call[None, :], level)

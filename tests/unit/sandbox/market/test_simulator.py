@@ -246,3 +246,17 @@ def test_last_prices_in_one_pass_are_the_quotes_last_prices(market):
 
     assert prices == [market.quote(instrument.exchange, instrument.symbol).ltp for instrument in wanted]
     assert len(wanted) > 300
+
+
+def test_quotes_in_one_pass_are_each_quote(market):
+    master = market.master
+    expiry = master.expiries("NIFTY", "NFO", "options")[0]
+    kinds = (InstrumentType.CALL, InstrumentType.PUT)
+    strikes = master.strikes("NIFTY", "NFO", expiry)
+    wanted = [master.option("NIFTY", "NFO", expiry, strike, kind) for strike in strikes for kind in kinds]
+    wanted += [market.instrument("NSE", "SBIN"), market.instrument("NSE_INDEX", "NIFTY")]
+    market.advance(90.0)  # a day range that has moved since the open
+
+    quotes = market.quotes(wanted)
+
+    assert quotes == [market.quote(instrument.exchange, instrument.symbol) for instrument in wanted]
