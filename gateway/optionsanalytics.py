@@ -17,16 +17,18 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any, TypeVar
 
 import numpy as np
 
 from gateway.options import GreeksTable, Series, expiry_instant, greeks_table, resolve_series, years_between
 from generated.errors import NotFound
-from sandbox.market import InstrumentType, OfflineMarket, black76, compact_expiry
+from sandbox.market import Instrument, InstrumentType, OfflineMarket, black76, compact_expiry
 
 _SKEW_DELTA = 0.25
 _ZERO_GAMMA_GRID = 201  # forwards tried across the strike range before the crossing is refined
 _BISECTION_STEPS = 40  # the bracket starts one grid step wide; 40 halvings leave well under a paisa
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +77,8 @@ class ChainSnapshot:
 
 
 class SnapshotCache:
-    """Snapshots by request for `ttl_seconds`, at most `max_entries` of them, the oldest evicted first."""
+    """Answers by request for `ttl_seconds` (or a longer time per entry), at most `max_entries` of them,
+    the least recently used evicted first."""
 
     def __init__(
         self, ttl_seconds: float = 1.0, max_entries: int = 64, clock: Callable[[], float] = time.monotonic
@@ -83,37 +86,42 @@ class SnapshotCache:
         self.ttl_seconds = ttl_seconds
         self.max_entries = max_entries
         self._clock = clock
-        self._entries: OrderedDict[tuple, tuple[float, ChainSnapshot]] = OrderedDict()
-        self.builds = 0  # how many snapshots were read from the market, for tests and the bench
+        self._entries: OrderedDict[tuple, tuple[float, Any]] = OrderedDict()
+        self.builds = 0  # how many answers were built from the market, for tests and the bench
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, key: tuple, build: Callable[[], ChainSnapshot]) -> ChainSnapshot:
+    def get(self, key: tuple, build: Callable[[], T], ttl_seconds: float | None = None) -> T:
         now = self._clock()
         found = self._entries.get(key)
-        if found is not None and now - found[0] < self.ttl_seconds:
+        if found is not None and now < found[0]:
             self._entries.move_to_end(key)
             return found[1]
-        snapshot = build()
+        value = build()
         self.builds += 1
-        self._entries[key] = (now, snapshot)
+        self._entries[key] = (now + (self.ttl_seconds if ttl_seconds is None else ttl_seconds), value)
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
-        return snapshot
+        return value
 
 
-def _legs(market: OfflineMarket, series: Series, strikes: list[float], kind: str) -> tuple[np.ndarray, ...]:
+def _legs(
+    market: OfflineMarket, series: Series, strikes: list[float], kind: str, with_activity: bool
+) -> tuple[np.ndarray, ...]:
     listed, price, oi, volume = (np.zeros(len(strikes)) for _ in range(4))
-    lot_size = 0
-    for index, strike in enumerate(strikes):
-        instrument = series.leg(market.master, strike, kind)
-        if instrument is None:
-            continue
-        quote = market.quote(instrument.exchange, instrument.symbol)
-        listed[index], price[index], oi[index], volume[index] = 1.0, quote.ltp, quote.oi, quote.volume
-        lot_size = instrument.lot_size
+    found = [(index, leg) for index, strike in enumerate(strikes) if (leg := series.leg(market.master, strike, kind))]
+    listed[[index for index, _ in found]] = 1.0
+    positions, legs = [index for index, _ in found], [leg for _, leg in found]
+    if with_activity and found:  # the whole side valued in one pass
+        quotes = market.quotes(legs)
+        price[positions] = [quote.ltp for quote in quotes]
+        oi[positions] = [quote.oi for quote in quotes]
+        volume[positions] = [quote.volume for quote in quotes]
+    elif found:  # prices alone: what an IV surface over many expiries needs
+        price[positions] = market.last_prices(legs)
+    lot_size = found[-1][1].lot_size if found else 0
     return listed.astype(bool), price, oi, volume, lot_size
 
 
@@ -125,8 +133,13 @@ def build_snapshot(
     expiry_date: str | None,
     strike_count: int | None,
     interest_rate: float | None,
+    with_activity: bool = True,
 ) -> ChainSnapshot:
-    """Read one expiry's chain (the nearest live one when none is named) and solve both sides' Greeks at once."""
+    """Read one expiry's chain (the nearest live one when none is named) and solve both sides' Greeks at once.
+
+    Without `with_activity` only prices are read (open interest and volume stay zero), for tools that
+    need IVs alone.
+    """
     series = resolve_series(market, underlying, exchange, expiry_date, nearest=True)
     atm_strike = series.atm_strike
     atm_position = series.strikes.index(atm_strike)
@@ -134,8 +147,8 @@ def build_snapshot(
     if strike_count is not None:
         first, last = max(0, atm_position - strike_count), min(last, atm_position + strike_count + 1)
     strikes = series.strikes[first:last]
-    call_listed, call_price, call_oi, call_volume, call_lot = _legs(market, series, strikes, "CE")
-    put_listed, put_price, put_oi, put_volume, put_lot = _legs(market, series, strikes, "PE")
+    call_listed, call_price, call_oi, call_volume, call_lot = _legs(market, series, strikes, "CE", with_activity)
+    put_listed, put_price, put_oi, put_volume, put_lot = _legs(market, series, strikes, "PE", with_activity)
     if not (call_listed.any() or put_listed.any()):
         raise NotFound("No valid option symbols found for the given parameters")
     atm = strikes.index(atm_strike)
@@ -181,6 +194,7 @@ def cached_snapshot(
     expiry_date: str | None,
     strike_count: int | None,
     interest_rate: float | None,
+    with_activity: bool = True,
 ) -> ChainSnapshot:
     fields = {
         "underlying": underlying,
@@ -188,6 +202,7 @@ def cached_snapshot(
         "expiry_date": expiry_date,
         "strike_count": strike_count,
         "interest_rate": interest_rate,
+        "with_activity": with_activity,
     }
     key = (
         underlying.strip().upper(),
@@ -195,6 +210,7 @@ def cached_snapshot(
         (expiry_date or "").strip().upper(),
         strike_count,
         interest_rate or 0.0,
+        with_activity,
     )
     return cache.get(key, lambda: build_snapshot(market, **fields))
 
@@ -315,14 +331,20 @@ def pain_curve(strikes: np.ndarray, call_oi: np.ndarray, put_oi: np.ndarray) -> 
     return np.stack([call_pain, put_pain])
 
 
-def _futures_price(market: OfflineMarket, snapshot: ChainSnapshot) -> tuple[str | None, float | None]:
-    """The nearest unexpired future of the underlying on the options' exchange, and its last price."""
-    series, now = snapshot.series, snapshot.valued_at
+def nearest_future(market: OfflineMarket, series: Series, now: datetime) -> Instrument | None:
+    """The nearest unexpired future of the series' underlying on the options' exchange."""
     for expiry in market.master.expiries(series.name, series.exchange, InstrumentType.FUTURE):
         future = market.master.future(series.name, series.exchange, expiry)
         if future is not None and expiry_instant(expiry, series.exchange) > now:
-            return future.symbol, market.quote(future.exchange, future.symbol).ltp
-    return None, None
+            return future
+    return None
+
+
+def _futures_price(market: OfflineMarket, snapshot: ChainSnapshot) -> tuple[str | None, float | None]:
+    future = nearest_future(market, snapshot.series, snapshot.valued_at)
+    if future is None:
+        return None, None
+    return future.symbol, market.quote(future.exchange, future.symbol).ltp
 
 
 def oi_tracker(market: OfflineMarket, snapshot: ChainSnapshot) -> dict:
@@ -386,6 +408,7 @@ def volatility_surface(
         expiry_date=None,
         strike_count=strike_count,
         interest_rate=interest_rate,
+        with_activity=False,
     )
     series = first.series
     listed = market.master.expiries(series.name, series.exchange, "options")
@@ -399,6 +422,7 @@ def volatility_surface(
             expiry_date=compact_expiry(day),
             strike_count=strike_count,
             interest_rate=interest_rate,
+            with_activity=False,
         )
         for day in upcoming[1:]
     ]

@@ -2167,6 +2167,248 @@ class VolSurfaceResponse(AnalyticsHeader):
     expiries: list[VolSurfaceExpiry]
 
 
+class AnalyticsSeriesRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    underlying: str = Field(..., max_length=64, min_length=1)
+    """
+    The underlying's name (NIFTY), or a future naming the expiry (NIFTY30DEC25FUT).
+    """
+    exchange: Literal[
+        "NSE",
+        "NFO",
+        "CDS",
+        "BSE",
+        "BFO",
+        "BCD",
+        "MCX",
+        "NCDEX",
+        "NCO",
+        "NSE_INDEX",
+        "BSE_INDEX",
+        "MCX_INDEX",
+        "GLOBAL_INDEX",
+        "CRYPTO",
+    ]
+    """
+    Exchange segment, uppercase, as OpenAlgo names them.
+    """
+    expiry_date: str | None = Field(None, max_length=9, min_length=1)
+    """
+    Expiry as DDMMMYY (30DEC25); DD-MMM-YY is accepted too.
+    """
+    interval: (
+        Literal["1m", "2m", "3m", "5m", "10m", "15m", "20m", "30m", "1h"] | None
+    ) = "5m"
+    """
+    Intraday candle interval of a chart.
+    """
+    days: int | None = Field(1, ge=1, le=5)
+    """
+    Trading days of candles, today (or the last session) included.
+    """
+    interest_rate: float | None = Field(None, ge=0.0, le=100.0)
+    """
+    Annual risk-free rate in percent, used for discounting; 0 when absent.
+    """
+
+
+class AnalyticsSeriesHeader(BaseModel):
+    status: Literal["success"]
+    underlying: str
+    exchange: str
+    """
+    Where the options are listed.
+    """
+    expiry_date: str
+    """
+    DDMMMYY.
+    """
+    interval: str
+    days: int
+    server_ts: int
+    """
+    Epoch seconds of the market clock when the answer was built.
+    """
+    underlying_ltp: float
+    atm_strike: float
+    """
+    Today's ATM strike.
+    """
+    lotsize: int
+
+
+class IvChartPoint(BaseModel):
+    time: int
+    """
+    Epoch seconds at which the candle opens.
+    """
+    option_price: float
+    """
+    The leg's candle close.
+    """
+    underlying_price: float
+    """
+    The underlying's candle close.
+    """
+    forward_price: float
+    """
+    strike + call close - put close: the forward the IV is solved on.
+    """
+    iv: float
+    """
+    Percent.
+    """
+    delta: float
+    gamma: float
+    theta: float
+    """
+    Per calendar day.
+    """
+    vega: float
+    """
+    Per volatility point.
+    """
+
+
+class IvChartSeries(BaseModel):
+    symbol: str
+    option_type: Literal["CE", "PE"]
+    strike: float
+    iv_data: list[IvChartPoint]
+
+
+class IvChartResponse(AnalyticsSeriesHeader):
+    interest_rate: float
+    ce_symbol: str
+    pe_symbol: str
+    series: list[IvChartSeries]
+
+
+class OiProfileRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    underlying: str = Field(..., max_length=64, min_length=1)
+    """
+    The underlying's name (NIFTY), or a future naming the expiry (NIFTY30DEC25FUT).
+    """
+    exchange: Literal[
+        "NSE",
+        "NFO",
+        "CDS",
+        "BSE",
+        "BFO",
+        "BCD",
+        "MCX",
+        "NCDEX",
+        "NCO",
+        "NSE_INDEX",
+        "BSE_INDEX",
+        "MCX_INDEX",
+        "GLOBAL_INDEX",
+        "CRYPTO",
+    ]
+    """
+    Exchange segment, uppercase, as OpenAlgo names them.
+    """
+    expiry_date: str | None = Field(None, max_length=9, min_length=1)
+    """
+    Expiry as DDMMMYY (30DEC25); DD-MMM-YY is accepted too.
+    """
+    strike_count: int | None = Field(10, ge=1, le=50)
+    """
+    Strikes on each side of the ATM strike.
+    """
+    interval: (
+        Literal["1m", "2m", "3m", "5m", "10m", "15m", "20m", "30m", "1h"] | None
+    ) = "5m"
+    """
+    Intraday candle interval of a chart.
+    """
+    days: int | None = Field(1, ge=1, le=5)
+    """
+    Trading days of candles, today (or the last session) included.
+    """
+
+
+class AnalyticsCandle(BaseModel):
+    timestamp: int
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: int
+    oi: int
+
+
+class OiProfileRow(BaseModel):
+    strike: float
+    ce_oi: int
+    pe_oi: int
+    ce_oi_change: int
+    """
+    Since the previous session's close; null where that is unknown.
+    """
+    pe_oi_change: int
+    """
+    Since the previous session's close; null where that is unknown.
+    """
+
+
+class OiProfileResponse(AnalyticsSeriesHeader):
+    futures_symbol: str
+    """
+    Whose candles these are; null when they are the underlying's.
+    """
+    futures_ltp: float
+    total_ce_oi: int
+    total_pe_oi: int
+    total_ce_oi_change: int
+    total_pe_oi_change: int
+    pcr_oi: float
+    candles: list[AnalyticsCandle]
+    chain: list[OiProfileRow]
+
+
+class StraddlePoint(BaseModel):
+    time: int
+    """
+    Epoch seconds at which the candle opens.
+    """
+    spot: float
+    """
+    The underlying's candle close.
+    """
+    atm_strike: float
+    """
+    The ATM strike at that candle.
+    """
+    ce_price: float
+    pe_price: float
+    straddle: float
+    """
+    ce_price + pe_price.
+    """
+    synthetic_future: float
+    """
+    atm_strike + ce_price - pe_price.
+    """
+
+
+class StraddleResponse(AnalyticsSeriesHeader):
+    series: list[StraddlePoint]
+
+
 class MarketHolidaysRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",

@@ -1,8 +1,8 @@
-"""Handlers of the `analytics` tag: gamma exposure, IV smile, OI tracker with max pain, volatility surface."""
+"""Handlers of the `analytics` tag: GEX, IV chart, IV smile, OI profile, OI tracker, straddle chart, surface."""
 
-from gateway import optionsanalytics
+from gateway import optioncharts, optionsanalytics
 from gateway.context import services
-from generated.api import AnalyticsChainRequest, VolSurfaceRequest
+from generated.api import AnalyticsChainRequest, AnalyticsSeriesRequest, OiProfileRequest, VolSurfaceRequest
 
 
 def _snapshot(body: dict) -> optionsanalytics.ChainSnapshot:
@@ -32,3 +32,27 @@ async def volsurface(body: dict) -> tuple[dict, int]:
         found.market, found.analytics_cache, **request.model_dump(exclude={"apikey"})
     )
     return surface, 200
+
+
+def _fields(request) -> dict:
+    fields = request.model_dump(exclude={"apikey"}, mode="json")
+    return fields | {"interval": fields["interval"] or "5m", "days": fields["days"] or 1}
+
+
+async def ivchart(body: dict) -> tuple[dict, int]:
+    found = services()
+    request = _fields(AnalyticsSeriesRequest.model_validate(body))
+    return optioncharts.iv_chart(found.market, found.analytics_cache, **request), 200
+
+
+async def straddle(body: dict) -> tuple[dict, int]:
+    found = services()
+    request = _fields(AnalyticsSeriesRequest.model_validate(body))
+    request.pop("interest_rate")  # premiums and the synthetic future need no rate
+    return optioncharts.straddle_chart(found.market, found.analytics_cache, **request), 200
+
+
+async def oiprofile(body: dict) -> tuple[dict, int]:
+    found = services()
+    request = _fields(OiProfileRequest.model_validate(body))
+    return optioncharts.oi_profile(found.market, found.analytics_cache, **request), 200

@@ -24,6 +24,7 @@ BENCHMARKS = [
     "tools.bench_quotes",
     "tools.bench_startup",
     "tools.bench_history",
+    "tools.bench_analytics",
 ]
 RESULTS = Path(__file__).resolve().parent.parent / "bench-results"
 

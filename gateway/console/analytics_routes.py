@@ -1,6 +1,6 @@
-"""The options analytics pages: gamma exposure, IV smile, OI tracker with max pain, volatility surface.
+"""The options analytics pages: GEX, IV chart, IV smile, OI profile, OI tracker, straddle chart, surface.
 
-Each page draws its chart with the vendored lightweight-charts (the surface is a heat map on a
+Each page draws its charts with the vendored lightweight-charts (the surface is a heat map on a
 canvas) from `/console/analytics/<operation>`, which makes the `/api/v1` call in-process with the
 user's newest active key, as the dashboard does: validation, rate limits and the one-second
 snapshot cache apply to a page exactly as to a script.
@@ -15,19 +15,28 @@ from gateway.console.web import Call, Console
 
 TOOLS = {
     "gex": "Gamma exposure",
+    "ivchart": "IV chart",
     "ivsmile": "IV smile",
+    "oiprofile": "OI profile",
     "oitracker": "OI tracker and max pain",
+    "straddle": "Straddle chart",
     "volsurface": "Volatility surface",
 }
+# Tools charted over candles: their pages pick an interval and a number of days.
+CANDLE_TOOLS = frozenset({"ivchart", "oiprofile", "straddle"})
+INTERVALS = ("1m", "3m", "5m", "10m", "15m", "30m", "1h")
 # The query parameters each operation passes on; numbers are sent as the strings the API accepts.
 _FIELDS = {
     "gex": ("underlying", "exchange", "expiry_date", "strike_count"),
     "ivsmile": ("underlying", "exchange", "expiry_date", "strike_count"),
     "oitracker": ("underlying", "exchange", "expiry_date", "strike_count"),
     "volsurface": ("underlying", "exchange", "expiry_count", "strike_count"),
+    "ivchart": ("underlying", "exchange", "expiry_date", "interval", "days"),
+    "straddle": ("underlying", "exchange", "expiry_date", "interval", "days"),
+    "oiprofile": ("underlying", "exchange", "expiry_date", "strike_count", "interval", "days"),
     "expiry": ("symbol", "exchange", "instrumenttype"),
 }
-_INTEGERS = frozenset({"strike_count", "expiry_count"})
+_INTEGERS = frozenset({"strike_count", "expiry_count", "days"})
 # Underlyings with listed options on the offline market: (name, exchange it is quoted on, where options list).
 UNDERLYINGS = (
     ("NIFTY", "NSE_INDEX", "NFO"),
@@ -62,6 +71,8 @@ def routes(console: Console) -> list[tuple[str, str, object, list[str]]]:
             tool=tool,
             title=TOOLS[tool],
             tools=TOOLS,
+            candle_tools=CANDLE_TOOLS,
+            intervals=INTERVALS,
             underlyings=UNDERLYINGS,
             has_key=_active_key(call.session.user_id) is not None,
         )

@@ -48,13 +48,7 @@ def build_quote(
     instrument: Instrument, fair: float, day: DayStats, volume: int, oi: int, moment: float
 ) -> Quote:
     tick = instrument.tick_size
-    places = decimals_of(tick)
-    if instrument.instrument_type is InstrumentType.INDEX:
-        last = on_grid(fair, tick)
-        bid = ask = 0.0
-    else:
-        bid_ticks, last_ticks, ask_ticks = _inside_ticks(instrument, fair)
-        bid, last, ask = (round(count * tick, places) for count in (bid_ticks, last_ticks, ask_ticks))
+    bid, last, ask = touch(instrument, fair)
     high = max(on_grid(day.high, tick), last)
     low = min(on_grid(day.low, tick), last)
     opening = min(max(on_grid(day.open, tick), low), high)
@@ -77,6 +71,16 @@ def build_quote(
         last_quantity=last_quantity,
         average_price=on_grid((opening + high + low + 2.0 * last) / 5.0, tick) if volume else 0.0,
     )
+
+
+def touch(instrument: Instrument, fair: float) -> tuple[float, float, float]:
+    """(bid, last, ask) on the tick grid around a fair value; an index has a last price only."""
+    tick = instrument.tick_size
+    if instrument.instrument_type is InstrumentType.INDEX:
+        return 0.0, on_grid(fair, tick), 0.0
+    places = decimals_of(tick)
+    bid_ticks, last_ticks, ask_ticks = _inside_ticks(instrument, fair)
+    return round(bid_ticks * tick, places), round(last_ticks * tick, places), round(ask_ticks * tick, places)
 
 
 def _inside_ticks(instrument: Instrument, fair: float) -> tuple[int, int, int]:

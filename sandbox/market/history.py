@@ -151,3 +151,39 @@ def _activity(
 def _on_grid(ohlc: NDArray, tick: float) -> NDArray:
     # Never below one tick: an option that is all but worthless still trades at the minimum.
     return np.maximum(np.round(ohlc / tick), 1.0) * tick
+
+
+def closing_open_interest(
+    instruments: list[Instrument], day: date, source: UnderlyingBars
+) -> list[int | None]:
+    """The open interest each derivative carried out of `day`: its daily candle's `oi`, for many at once.
+
+    Open interest is struck from the day's first bar (as `candles` strikes it), so one read of each
+    underlying's bars serves every contract written on it. None where a contract has no bar that day.
+    """
+    firsts: dict[str, tuple[int, float, float] | None] = {}
+    found: list[int | None] = []
+    for instrument in instruments:
+        listed = instrument.expiry is None or day <= instrument.expiry
+        if not instrument.is_derivative or not listed:
+            found.append(None)
+            continue
+        if instrument.name not in firsts:
+            stamps, ohlc = source.minute_bars(instrument.name, day, day)
+            firsts[instrument.name] = (
+                (int(stamps[0]), float(ohlc[3][0]), min(float(stamps[0] + 60), source.last_active(instrument.name)))
+                if stamps.size
+                else None
+            )
+        first = firsts[instrument.name]
+        if first is None:
+            found.append(None)
+            continue
+        stamp, close, moment = first
+        years = 0.0
+        if instrument.expiry is not None:
+            years = float(years_left(expiry_epoch(instrument.expiry, instrument.exchange), moment))
+        underlying_forward = forward(instrument, close, moment) if instrument.is_option else close
+        moneyness = float(standardised_moneyness(instrument, underlying_forward, years))
+        found.append(open_interest(instrument, years, moneyness, _EPOCH_ORDINAL + (stamp + 19800) // 86400))
+    return found

@@ -126,3 +126,19 @@ def fair_value(
     is_call = instrument.instrument_type is InstrumentType.CALL
     level = volatility_level(instrument.name, vix)
     return option_value(instrument.name, forward_price, instrument.strike, years, is_call, level)
+
+
+def option_fair_values(
+    options: list[Instrument], spots: ArrayLike, moment: float, vix: float = _VIX_REFERENCE
+) -> NDArray[np.float64]:
+    """`fair_value` of many options on one underlying at one moment, for each of `spots`: (spots, options).
+
+    One vectorised Black-76 pass; each value is the one `fair_value` gives the option alone.
+    """
+    growth = np.array([float(forward(option, 1.0, moment)) for option in options])  # spot -> forward
+    forwards = np.asarray(spots, dtype=float)[:, None] * growth[None, :]
+    strikes = np.array([option.strike for option in options], dtype=float)
+    years = np.array([float(years_left(expiry_epoch(option.expiry, option.exchange), moment)) for option in options])
+    is_call = np.array([option.instrument_type is InstrumentType.CALL for option in options])
+    level = volatility_level(options[0].name, vix)
+    return option_value(options[0].name, forwards, strikes[None, :], years[None, :], is_call[None, :], level)

@@ -15,10 +15,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sandbox.market.activity import cumulative_share, daily_volume, day_factor, open_interest
-from sandbox.market.book import DayStats, build_depth, build_quote
+from sandbox.market.book import DayStats, build_depth, build_quote, touch
 from sandbox.market.calendar import IST, ExchangeCalendar, ist_date
 from sandbox.market.errors import UnknownInstrument
-from sandbox.market.history import candles
+from sandbox.market.history import candles, closing_open_interest
 from sandbox.market.intervals import INTERVALS, max_days
 from sandbox.market.past import SyntheticPast
 from sandbox.market.pricing import (
@@ -26,6 +26,7 @@ from sandbox.market.pricing import (
     expiry_epoch,
     fair_value,
     forward,
+    option_fair_values,
     standardised_moneyness,
     years_left,
 )
@@ -125,24 +126,66 @@ class OfflineMarket:
         """Last price, touch, the day's range and activity of one instrument, valued now."""
         return self._quote(self.instrument(exchange, symbol))[0]
 
-    def _quote(self, instrument: Instrument) -> tuple[Quote, float]:
-        position = self._process.index[instrument.name]
+    def quotes(self, instruments: list[Instrument]) -> list[Quote]:
+        """`quote` of many instruments, the options' fair values solved in one pass per underlying."""
+        return [quote for quote, _ in self._quotes(instruments, last_only=False)]
+
+    def last_prices(self, instruments: list[Instrument]) -> list[float]:
+        """The last price `quote` gives each instrument, for tools that need many prices and nothing
+        else (an IV surface reads hundreds of options): no activity or day range is valued."""
+        return self._quotes(instruments, last_only=True)
+
+    def _quotes(self, instruments: list[Instrument], *, last_only: bool) -> list:
+        found: list = [None] * len(instruments)
+        options: dict[str, list[int]] = {}
+        for index, instrument in enumerate(instruments):
+            if instrument.is_option:
+                options.setdefault(instrument.name, []).append(index)
+            else:
+                quote, typical_day = self._quote(instrument)
+                found[index] = quote.ltp if last_only else (quote, typical_day)
+        vix = self._process.price(VIX_NAME)
+        for name, indexes in options.items():
+            group = [instruments[index] for index in indexes]
+            valued_at, spots = self._spots(name)
+            values = option_fair_values(group, spots[:1] if last_only else spots, valued_at, vix)
+            for column, (index, instrument) in enumerate(zip(indexes, group, strict=True)):
+                if last_only:
+                    found[index] = touch(instrument, float(values[0, column]))[1]
+                else:
+                    found[index] = self._quote_from(instrument, values[:, column].copy(), valued_at)
+        return found
+
+    def _spots(self, name: str) -> tuple[float, NDArray[np.float64]]:
+        """When `name` was last valued, and its price, day open, high, low and previous close."""
+        position = self._process.index[name]
         tape = self._tape
         valued_at = min(self._clock, float(tape.last_active[position]))
         spots = np.array(
             [
-                self._process.price(instrument.name),
+                self._process.price(name),
                 tape.day_open[position],
                 tape.day_high[position],
                 tape.day_low[position],
                 tape.prev_close[position],
             ]
         )
+        return valued_at, spots
+
+    def _quote(self, instrument: Instrument) -> tuple[Quote, float]:
+        valued_at, spots = self._spots(instrument.name)
         values = fair_value(instrument, spots, valued_at, self._process.price(VIX_NAME))
+        return self._quote_from(instrument, values, valued_at)
+
+    def _quote_from(
+        self, instrument: Instrument, values: NDArray[np.float64], valued_at: float
+    ) -> tuple[Quote, float]:
+        """The quote from the fair values at the underlying's price, day open, high, low and previous close."""
         if instrument.instrument_type is InstrumentType.PUT:
             values[[2, 3]] = values[[3, 2]]  # a put's best moment is the underlying's worst
         day = DayStats(float(values[1]), float(values[2]), float(values[3]), float(values[4]))
-        volume, oi, typical_day = self._activity(instrument, float(tape.day_open[position]), valued_at)
+        day_open_spot = float(self._tape.day_open[self._process.index[instrument.name]])
+        volume, oi, typical_day = self._activity(instrument, day_open_spot, valued_at)
         return build_quote(instrument, float(values[0]), day, volume, oi, self._clock), typical_day
 
     def _activity(
@@ -187,6 +230,10 @@ class OfflineMarket:
         if start > end:
             return []
         return candles(instrument, interval, start, end, self, self.calendar)
+
+    def closing_open_interest(self, instruments: list[Instrument], day: date) -> list[int | None]:
+        """Each derivative's open interest at the close of `day` (its daily candle's `oi`), in one pass."""
+        return closing_open_interest(instruments, min(day, ist_date(self._clock)), self)
 
     def minute_bars(self, name: str, first_day: date, last_day: date) -> tuple[NDArray[np.int64], NDArray]:
         """An underlying's minute bars opening on first_day..last_day: the synthetic past, then the tape."""

@@ -190,7 +190,9 @@ def test_admin_data_latency_and_traffic_pages(gateway, page, tmp_path):
     assert not [error for error in console_errors if "Content Security Policy" in error]
 
 
-ANALYTICS_PAGES = ("gex", "ivsmile", "oitracker", "volsurface")
+ANALYTICS_PAGES = ("gex", "ivchart", "ivsmile", "oiprofile", "oitracker", "straddle", "volsurface")
+# The second and third charts some pages draw beside #chart.
+ANALYTICS_CHARTS = {"oitracker": ("pain-chart",), "ivchart": ("greek-chart",), "oiprofile": ("oi-chart", "change-chart")}
 
 
 def test_analytics_pages_draw_charts_with_data(gateway, page):
@@ -220,8 +222,9 @@ def test_analytics_pages_draw_charts_with_data(gateway, page):
         page.wait_for_function("() => Number(document.querySelector('#chart').dataset.points || 0) > 0", timeout=15_000)
         assert page.locator("#chart canvas").count() > 0, tool
         assert page.locator("#summary dd").count() > 0, tool
-        if tool == "oitracker":
-            page.wait_for_function("() => Number(document.querySelector('#pain-chart').dataset.points || 0) > 0")
+        for chart in ANALYTICS_CHARTS.get(tool, ()):
+            page.wait_for_function(f"() => Number(document.querySelector('#{chart}').dataset.points || 0) > 0")
+            assert page.locator(f"#{chart} canvas").count() > 0, chart
 
     page.select_option("#underlying", "BANKNIFTY")
     page.wait_for_function("() => document.querySelector('#status').textContent.startsWith('BANKNIFTY')")

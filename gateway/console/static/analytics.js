@@ -1,6 +1,7 @@
-// brokergate options analytics pages: pickers, one chart per tool, refreshed on the market clock.
+// brokergate options analytics pages: pickers, charts per tool, refreshed on the market clock.
 // Data comes from /console/analytics/<operation>, which answers like /api/v1. Strike-axis charts use
-// lightweight-charts' options chart (a price on the horizontal axis); the surface is a canvas heat map.
+// lightweight-charts' options chart (a price on the horizontal axis), candle tools its time chart;
+// the surface is a canvas heat map.
 // Wrapped in a function: console.js shares the page's global scope and declares names of its own.
 (() => {
   "use strict";
@@ -64,11 +65,41 @@
     return made;
   }
 
+  // One time-axis chart per container, made once; series on the "left" scale show it.
+  function timeChart(id, series) {
+    if (charts[id]) return charts[id];
+    const palette = colours();
+    const container = document.getElementById(id);
+    const hasLeft = Object.values(series).some(([, options]) => options.priceScaleId === "left");
+    const chart = LightweightCharts.createChart(container, {
+      autoSize: true,
+      layout: { background: { color: "transparent" }, textColor: palette.text, attributionLogo: false },
+      grid: { vertLines: { color: palette.line }, horzLines: { color: palette.line } },
+      leftPriceScale: { visible: hasLeft },
+      timeScale: { timeVisible: true, secondsVisible: false },
+    });
+    const made = { chart, container, series: {}, markers: null };
+    for (const [name, [type, options]] of Object.entries(series)) {
+      made.series[name] = chart.addSeries(LightweightCharts[type], options);
+    }
+    charts[id] = made;
+    return made;
+  }
+
+  // The time axis shows UTC; candles are shifted to read as Indian wall-clock time.
+  const IST_SECONDS = 19800;
+  const overTime = (points, pick, key = "time") => points.map((point) => {
+    const value = pick(point);
+    const time = point[key] + IST_SECONDS;
+    return value === null || value === undefined ? { time } : { time, value };
+  });
+  const last = (rows) => rows.length ? rows[rows.length - 1] : {};
+
   function draw(made, data, marker) {
     let points = 0;
     for (const [name, rows] of Object.entries(data)) {
       made.series[name].setData(rows);
-      points += rows.filter((row) => row.value !== undefined).length;
+      points += rows.filter((row) => row.value !== undefined || row.close !== undefined).length;
     }
     const first = Object.values(made.series)[0];
     if (marker) {
@@ -140,6 +171,69 @@
         ["Call OI", number(body.total_ce_oi, 0)], ["Put OI", number(body.total_pe_oi, 0)],
       ]);
     },
+    ivchart(body) {
+      const palette = colours();
+      const [call, put] = body.series;
+      const made = timeChart("chart", {
+        calls: ["LineSeries", { color: palette.good, lineWidth: 2, title: "call IV %" }],
+        puts: ["LineSeries", { color: palette.bad, lineWidth: 2, title: "put IV %" }],
+      });
+      draw(made, { calls: overTime(call.iv_data, (p) => p.iv), puts: overTime(put.iv_data, (p) => p.iv) });
+      const greek = document.getElementById("greek").value;
+      document.getElementById("greek-title").textContent = `${greek[0].toUpperCase()}${greek.slice(1)} of the ATM call and put`;
+      const greeks = timeChart("greek-chart", {
+        calls: ["LineSeries", { color: palette.good, lineWidth: 2, title: "call" }],
+        puts: ["LineSeries", { color: palette.bad, lineWidth: 2, title: "put" }],
+      });
+      draw(greeks, { calls: overTime(call.iv_data, (p) => p[greek]), puts: overTime(put.iv_data, (p) => p[greek]) });
+      const now = [last(call.iv_data), last(put.iv_data)];
+      showSummary([
+        ["ATM strike", number(body.atm_strike)], ["Call IV %", number(now[0].iv)], ["Put IV %", number(now[1].iv)],
+        ["Forward", number(now[0].forward_price)], ["Call", body.ce_symbol], ["Put", body.pe_symbol],
+      ]);
+    },
+    oiprofile(body) {
+      const palette = colours();
+      const candles = timeChart("chart", {
+        future: ["CandlestickSeries", { upColor: palette.good, downColor: palette.bad, borderVisible: false,
+          wickUpColor: palette.good, wickDownColor: palette.bad, title: body.futures_symbol || body.underlying }],
+      });
+      draw(candles, { future: body.candles.map((c) => ({ time: c.timestamp + IST_SECONDS, open: c.open, high: c.high, low: c.low, close: c.close })) });
+      const oi = strikeChart("oi-chart", {
+        calls: ["HistogramSeries", { color: palette.bad, title: "call OI" }],
+        puts: ["HistogramSeries", { color: palette.good, title: "put OI (below)" }],
+      });
+      draw(oi, { calls: along(body.chain, (row) => row.ce_oi), puts: along(body.chain, (row) => -row.pe_oi) },
+        { at: body.atm_strike, color: palette.accent, text: `spot ${number(body.underlying_ltp)}` });
+      const change = strikeChart("change-chart", {
+        calls: ["LineSeries", { color: palette.bad, lineWidth: 2, pointMarkersVisible: true, title: "call OI change" }],
+        puts: ["LineSeries", { color: palette.good, lineWidth: 2, pointMarkersVisible: true, title: "put OI change" }],
+      });
+      draw(change, { calls: along(body.chain, (row) => row.ce_oi_change), puts: along(body.chain, (row) => row.pe_oi_change) });
+      showSummary([
+        [body.futures_symbol || "Underlying", number(body.futures_ltp ?? body.underlying_ltp)], ["PCR (OI)", number(body.pcr_oi, 4)],
+        ["Call OI", number(body.total_ce_oi, 0)], ["Put OI", number(body.total_pe_oi, 0)],
+        ["Call OI change", number(body.total_ce_oi_change, 0)], ["Put OI change", number(body.total_pe_oi_change, 0)],
+      ]);
+    },
+    straddle(body) {
+      const palette = colours();
+      const made = timeChart("chart", {
+        straddle: ["LineSeries", { color: palette.accent, lineWidth: 2, title: "straddle", priceScaleId: "left" }],
+        synthetic: ["LineSeries", { color: palette.good, lineWidth: 1, title: "synthetic future" }],
+        spot: ["LineSeries", { color: palette.bad, lineWidth: 1, title: "spot" }],
+      });
+      draw(made, {
+        straddle: overTime(body.series, (p) => p.straddle),
+        synthetic: overTime(body.series, (p) => p.synthetic_future),
+        spot: overTime(body.series, (p) => p.spot),
+      });
+      const now = last(body.series);
+      showSummary([
+        ["Straddle", number(now.straddle)], ["ATM strike", number(now.atm_strike)], ["Call", number(now.ce_price)],
+        ["Put", number(now.pe_price)], ["Synthetic future", number(now.synthetic_future)], ["Spot", number(now.spot)],
+      ]);
+    },
     volsurface(body) {
       const container = document.getElementById("chart");
       let canvas = container.querySelector("canvas");
@@ -204,7 +298,8 @@
   function picked() {
     const form = document.getElementById("pickers");
     const option = form.underlying.selectedOptions[0];
-    const fields = { underlying: option.value, exchange: option.dataset.exchange, strike_count: form.strike_count.value };
+    const fields = { underlying: option.value, exchange: option.dataset.exchange };
+    for (const name of ["strike_count", "interval", "days"]) if (form[name]) fields[name] = form[name].value;
     if (form.expiry_date) fields.expiry_date = form.expiry_date.value;
     if (form.expiry_count) fields.expiry_count = form.expiry_count.value;
     return fields;

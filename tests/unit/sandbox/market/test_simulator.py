@@ -229,3 +229,34 @@ def test_a_naive_start_is_read_as_ist_and_no_start_means_now():
     live = OfflineMarket(1)
     assert abs((live.now() - datetime.now(IST)).total_seconds()) < 60
     assert live.quote("NSE", "RELIANCE").ltp > 0
+
+
+def test_last_prices_in_one_pass_are_the_quotes_last_prices(market):
+    master = market.master
+    wanted = [market.instrument("NSE_INDEX", "NIFTY"), market.instrument("NSE", "SBIN")]
+    kinds = (InstrumentType.CALL, InstrumentType.PUT)
+    for name, exchange in (("NIFTY", "NFO"), ("BANKNIFTY", "NFO"), ("CRUDEOIL", "MCX"), ("USDINR", "CDS")):
+        for expiry in master.expiries(name, exchange, "options")[:3]:
+            for strike in master.strikes(name, exchange, expiry):
+                wanted += [master.option(name, exchange, expiry, strike, kind) for kind in kinds]
+        wanted.append(master.future(name, exchange, master.expiries(name, exchange, "futures")[0]))
+    wanted = [instrument for instrument in wanted if instrument is not None]
+
+    prices = market.last_prices(wanted)
+
+    assert prices == [market.quote(instrument.exchange, instrument.symbol).ltp for instrument in wanted]
+    assert len(wanted) > 300
+
+
+def test_quotes_in_one_pass_are_each_quote(market):
+    master = market.master
+    expiry = master.expiries("NIFTY", "NFO", "options")[0]
+    kinds = (InstrumentType.CALL, InstrumentType.PUT)
+    strikes = master.strikes("NIFTY", "NFO", expiry)
+    wanted = [master.option("NIFTY", "NFO", expiry, strike, kind) for strike in strikes for kind in kinds]
+    wanted += [market.instrument("NSE", "SBIN"), market.instrument("NSE_INDEX", "NIFTY")]
+    market.advance(90.0)  # a day range that has moved since the open
+
+    quotes = market.quotes(wanted)
+
+    assert quotes == [market.quote(instrument.exchange, instrument.symbol) for instrument in wanted]
