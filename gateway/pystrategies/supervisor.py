@@ -22,7 +22,14 @@ from dataclasses import dataclass
 from typing import IO
 
 from gateway.accounts import Accounts
-from gateway.pystrategies.process import Limits, ScriptProcess, describe_exit, end_orphan, rotating_log
+from gateway.pystrategies.process import (
+    Limits,
+    ScriptProcess,
+    describe_exit,
+    end_orphan,
+    rotating_log,
+    write_lines,
+)
 from gateway.pystrategies.scripts import ScriptFolder
 from gateway.pystrategies.store import StrategyStore
 from gateway.settings import Settings
@@ -152,6 +159,11 @@ class Supervisor:
                 continue
             ended = row.pid is not None and await end_orphan(row.pid, row.process_start, self.config.stop_seconds)
             note = "ended the process it left behind" if ended else "its process was already gone"
+            handler = rotating_log(
+                self.folder.log(row.id), max_bytes=self.config.log_max_bytes, backups=self.config.log_backups
+            )
+            write_lines(handler, [f"[brokergate] brokergate stopped while this ran (pid {row.pid}); {note}"])
+            handler.close()
             self.store.update(
                 row.id,
                 status=STOPPED,
