@@ -84,7 +84,9 @@ def logged(folder, _environment, prefix: str) -> list[str]:
     """Lines of the strategy's log (after the IST date and time) that start with `prefix`."""
     path = folder / "db" / "strategies" / "logs" / "1.log"
     lines = path.read_text().splitlines() if path.exists() else []
-    return [line.split(" ", 2)[2] for line in lines if line.split(" ", 2)[2:] and line.split(" ", 2)[2].startswith(prefix)]
+    return [
+        line.split(" ", 2)[2] for line in lines if line.split(" ", 2)[2:] and line.split(" ", 2)[2].startswith(prefix)
+    ]
 
 
 def test_an_sdk_script_trades_under_the_supervisor_and_stops_with_brokergate(gateway):
@@ -115,7 +117,7 @@ def test_an_sdk_script_trades_under_the_supervisor_and_stops_with_brokergate(gat
 
 
 def test_after_a_crash_of_brokergate_the_script_left_behind_is_ended_and_the_strategy_resumes(gateway):
-    folder, port, environment, restart, _stop = gateway
+    folder, _port, environment, restart, _stop = gateway
     cli(folder, environment, "user", "create", "--username", "ravi", "--password", "a long password")
     (folder / "sdk_demo.py").write_text(STRATEGY)
     cli(folder, environment, "strategy", "add", "sdk_demo.py", "--name", "sdk-demo", "--user", "ravi")
