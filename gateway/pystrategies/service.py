@@ -32,6 +32,7 @@ from sandbox.market import IST
 from storage import PythonStrategy, User, session_scope
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_FULL_DAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 MAX_STRATEGIES_PER_USER = 50
 START_TASK, STOP_TASK = "pystrategies.start", "pystrategies.stop"
@@ -43,8 +44,10 @@ def _job(strategy_id: int, which: str) -> str:
 
 def parse_days(value: object) -> list[str]:
     """Weekdays as `mon,tue` (or a list of them), in week order; a 400 naming `days` otherwise."""
-    items = value if isinstance(value, list | tuple) else str(value or "").replace(" ", ",").split(",")
-    days = {str(item).strip().lower()[:3] for item in items if str(item).strip()}
+    items = value if isinstance(value, list | tuple) else [value or ""]
+    names = [name for item in items for name in str(item).replace(" ", ",").split(",")]
+    days = {name.strip().lower() for name in names if name.strip()}
+    days = {day[:3] if day in _FULL_DAYS else day for day in days}
     if not days or not days <= set(DAYS):
         message = "days must be one or more of " + ", ".join(DAYS)
         raise ValidationFailed(message, errors={"days": [message]})

@@ -124,6 +124,31 @@ async def test_a_script_over_its_memory_limit_dies_and_is_marked_failed(running)
     assert failed["exit_code"] != 0 and "MemoryError" in failed["message"]
 
 
+@pytest.mark.parametrize(
+    ("limit", "script", "expected"),
+    [
+        ({"python_strategy_cpu_seconds": 1}, "while True:\n    pass\n", "killed by SIGXCPU"),
+        (
+            {"python_strategy_file_size_mb": 1},
+            "with open('big.bin', 'wb') as f:\n    f.write(b'x' * 2 * 1024 * 1024)\n",
+            "File too large",
+        ),
+    ],
+    ids=["cpu", "file size"],
+)
+async def test_cpu_and_file_size_limits_end_a_script_as_failed(strategies_settings, limit, script, expected):
+    _, strategies, user_id = build(strategies_settings.model_copy(update=limit))
+    await strategies.start()
+    try:
+        await strategies.add(user_id, "greedy", script)
+        await strategies.start_strategy(user_id, "greedy")
+        await until(lambda: strategies.get(user_id, "greedy")["status"] == "failed", timeout=30)
+    finally:
+        await strategies.stop()
+
+    assert expected in strategies.get(user_id, "greedy")["message"]
+
+
 async def test_a_script_that_finishes_by_itself_is_finished_not_failed(running):
     _, strategies, user_id = running
     await strategies.add(user_id, "once", "print('done')\n")
