@@ -57,8 +57,9 @@ def check_source(source: bytes | str, *, max_bytes: int, filename: str = "strate
     except SyntaxError as e:
         message = f"The script is not valid Python: {e.msg} (line {e.lineno})"
         raise ValidationFailed(message, errors={"script": [message]}) from None
-    except ValueError as e:  # e.g. source code too deeply nested
-        raise ValidationFailed(f"The script cannot be compiled: {e}", errors={"script": [str(e)]}) from None
+    except (ValueError, RecursionError, MemoryError) as e:  # e.g. an expression nested too deeply to compile
+        message = f"The script cannot be compiled: {str(e) or type(e).__name__}"
+        raise ValidationFailed(message, errors={"script": [message]}) from None
     return text
 
 

@@ -22,6 +22,7 @@ from limits import parse_many
 from sqlalchemy import Engine
 
 from gateway.accounts import Accounts
+from gateway.pystrategies.process import end_orphan
 from gateway.pystrategies.scripts import ScriptFolder, check_name, check_source, default_folder
 from gateway.pystrategies.store import StrategyStore
 from gateway.pystrategies.supervisor import RUNNING, STOPPED, Supervisor, SupervisorConfig, server_is_running
@@ -223,6 +224,9 @@ class PythonStrategies:
         if row.status == RUNNING or row.desired_state == RUNNING:
             self.store.update(row.id, desired_state=STOPPED)
             await self._settled(row.id)
+            row = self.store.find(row.id) or row
+        if row.pid is not None and not self.server_is_running():  # left behind by a server that died
+            await end_orphan(row.pid, row.process_start, self.supervisor.config.stop_seconds)
         self._unschedule(row.id)
         self.store.delete(row.id)
         if row.api_key_id:

@@ -13,6 +13,7 @@ import pytest
 
 from gateway.pystrategies import PythonStrategies
 from gateway.pystrategies.process import process_start
+from gateway.pystrategies.scripts import check_source
 from gateway.services import Services
 from generated.errors import NotFound, PayloadTooLarge, RateLimited, ValidationFailed
 from sandbox.market import IST
@@ -210,6 +211,8 @@ async def test_uploads_are_checked_and_errors_are_typed(strategies_settings):
     except ValidationFailed as e:
         syntax = e.message
     assert "line 2" in syntax
+    with pytest.raises(ValidationFailed, match="cannot be compiled"):  # too deep for the compiler: a 400, not a 500
+        check_source("1" + "+1" * 100_000, max_bytes=1_000_000)
     assert [row["name"] for row in strategies.list(user_id)] == ["good"]
 
 
