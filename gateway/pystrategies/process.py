@@ -76,13 +76,11 @@ def _child_setup(rlimits: list[tuple[int, int, int]]):
     return apply
 
 
-def _ist_time(seconds: float, _format: str | None = None) -> str:
-    return datetime.fromtimestamp(seconds, IST).strftime("%Y-%m-%d %H:%M:%S")
-
-
 class _IstFormatter(logging.Formatter):
+    """Log times in IST, the market's time, whatever the server's time zone."""
+
     def formatTime(self, record, datefmt=None):
-        return _ist_time(record.created)
+        return datetime.fromtimestamp(record.created, IST).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def rotating_log(path: Path, *, max_bytes: int, backups: int) -> RotatingFileHandler:
