@@ -106,6 +106,27 @@ class Accounts:
             )
         return api_key
 
+    def issue_api_key(self, user_id: int) -> tuple[int, str]:
+        """A new key of the user's for a program that acts for them (a Python strategy): its row id and value."""
+        api_key = new_api_key()
+        with session_scope(self._engine) as session:
+            row = ApiKey(
+                user_id=user_id,
+                key_digest=digest_api_key(api_key, self._pepper),
+                key_encrypted=self._key_vault.encrypt(api_key),
+            )
+            session.add(row)
+            session.flush()
+            return row.id, api_key
+
+    def api_key_by_id(self, key_id: int) -> str | None:
+        """The value of an active key, decrypted, for the program it was issued to; None once revoked or gone."""
+        with session_scope(self._engine) as session:
+            row = session.get(ApiKey, key_id)
+            if row is None or row.revoked_at is not None:
+                return None
+            return self._key_vault.decrypt(row.key_encrypted)
+
     def api_keys(self, username: str) -> list[KeyRecord]:
         """The user's keys, decrypted, newest first (for the owner's explicit reveal)."""
         user = self._user(username)

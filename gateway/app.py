@@ -70,7 +70,9 @@ def create_app(settings: Settings, *, validate_responses: bool = False, services
         services.telegram.schedule(services.scheduler)
         await services.telegram.start()  # pending alerts from before the restart go out first
         await services.historify.resume_interrupted()  # download jobs a stop or crash cut short
+        await services.pystrategies.start()  # ends scripts a crashed predecessor left, then supervises
         yield
+        await services.pystrategies.stop()  # every script: SIGTERM, then SIGKILL after the grace period
         await services.historify.stop()
         await services.telegram.stop()
         services.scheduler.stop()

@@ -279,3 +279,8 @@ def main() -> None:
 from gateway.historify_cli import history_app  # noqa: E402
 
 app.add_typer(history_app, name="history")
+
+# -- Python strategies: `brokergate strategy ...` (gateway/pystrategies/cli.py) -------------------
+from gateway.pystrategies.cli import strategy_app  # noqa: E402
+
+app.add_typer(strategy_app, name="strategy")

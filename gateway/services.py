@@ -16,6 +16,7 @@ from gateway.events import OrderEvents
 from gateway.historify import Historify
 from gateway.optionsanalytics import SnapshotCache
 from gateway.orders import OrderDesk
+from gateway.pystrategies import PythonStrategies
 from gateway.routing import SANDBOX, BrokerRouter
 from gateway.scheduler import Scheduler
 from gateway.sessions import BrokerSessions
@@ -49,6 +50,8 @@ class Services:
     admin: AdminData | None = None  # holidays, session timings and freeze quantities from the database
     # Options analytics (issue 13): chain snapshots kept a second, so open pages share one chain read.
     analytics_cache: SnapshotCache = field(default_factory=SnapshotCache)
+    # Python strategies (issue 11): users' scripts, supervised as processes of their own.
+    pystrategies: PythonStrategies | None = None
 
     @classmethod
     def build(cls, settings: Settings, *, migrate: bool = True, clock: Clock = system_clock) -> Services:
@@ -107,4 +110,5 @@ class Services:
             api_base=settings.telegram_api_base,
             poll_seconds=settings.telegram_poll_seconds,
         )
+        services.pystrategies = PythonStrategies(engine, accounts, settings, market.calendar, scheduler)
         return services

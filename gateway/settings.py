@@ -170,6 +170,86 @@ class Settings(BaseSettings):
         description="Comma-separated CIDRs (load balancer, Prometheus) whose /health and /metrics are never limited.",
     )
 
+    # Python strategies (issue 11): users' own scripts, each run as a supervised process.
+    python_strategies_dir: str = Field(
+        default="",
+        validation_alias=AliasChoices("PYTHON_STRATEGIES_DIR", "python_strategies_dir"),
+        description="Folder of uploaded scripts, their logs and working folders; empty means `strategies/` beside a "
+        "SQLite database (else `./strategies`).",
+    )
+    python_strategy_interpreter: str = Field(
+        default="",
+        validation_alias=AliasChoices("PYTHON_STRATEGY_INTERPRETER", "python_strategy_interpreter"),
+        description="The Python that runs the scripts (the openalgo SDK needs 3.12 or newer); empty means brokergate's own.",
+    )
+    python_strategy_pythonpath: str = Field(
+        default="",
+        validation_alias=AliasChoices("PYTHON_STRATEGY_PYTHONPATH", "python_strategy_pythonpath"),
+        description="PYTHONPATH given to every script (os.pathsep-separated); empty gives none.",
+    )
+    python_strategy_memory_mb: int = Field(
+        default=1024,
+        ge=64,
+        validation_alias=AliasChoices("STRATEGY_MEMORY_LIMIT_MB", "python_strategy_memory_mb"),
+        description="Address-space limit of each script (RLIMIT_AS), in MiB.",
+    )
+    python_strategy_cpu_seconds: int = Field(
+        default=3600,
+        ge=1,
+        validation_alias=AliasChoices("PYTHON_STRATEGY_CPU_SECONDS", "python_strategy_cpu_seconds"),
+        description="CPU time a script may use in one run (RLIMIT_CPU), in seconds.",
+    )
+    python_strategy_open_files: int = Field(
+        default=256,
+        ge=16,
+        validation_alias=AliasChoices("PYTHON_STRATEGY_OPEN_FILES", "python_strategy_open_files"),
+        description="Open files and sockets of each script (RLIMIT_NOFILE).",
+    )
+    python_strategy_file_size_mb: int = Field(
+        default=100,
+        ge=1,
+        validation_alias=AliasChoices("PYTHON_STRATEGY_FILE_SIZE_MB", "python_strategy_file_size_mb"),
+        description="Largest file a script may write (RLIMIT_FSIZE), in MiB.",
+    )
+    python_strategy_log_max_mb: float = Field(
+        default=10.0,
+        gt=0,
+        validation_alias=AliasChoices("STRATEGY_LOG_MAX_SIZE_MB", "python_strategy_log_max_mb"),
+        description="Size at which a script's log file rotates, in MiB.",
+    )
+    python_strategy_log_files: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        validation_alias=AliasChoices("STRATEGY_LOG_MAX_FILES", "python_strategy_log_files"),
+        description="Rotated log files kept per script, besides the current one.",
+    )
+    python_strategy_max_script_kb: int = Field(
+        default=256,
+        ge=1,
+        le=1024,
+        validation_alias=AliasChoices("PYTHON_STRATEGY_MAX_SCRIPT_KB", "python_strategy_max_script_kb"),
+        description="Largest script an upload or edit may store, in KiB.",
+    )
+    python_strategy_max_running: int = Field(
+        default=10,
+        ge=1,
+        validation_alias=AliasChoices("PYTHON_STRATEGY_MAX_RUNNING", "python_strategy_max_running"),
+        description="Scripts one user may run at the same time.",
+    )
+    python_strategy_stop_seconds: float = Field(
+        default=5.0,
+        ge=0.1,
+        le=120,
+        validation_alias=AliasChoices("PYTHON_STRATEGY_STOP_SECONDS", "python_strategy_stop_seconds"),
+        description="Seconds between SIGTERM and SIGKILL when a script is stopped.",
+    )
+    python_strategy_rate_limit: str = Field(
+        default="30 per minute",
+        validation_alias=AliasChoices("PYTHON_STRATEGY_RATE_LIMIT", "python_strategy_rate_limit"),
+        description="Uploads, edits, starts, stops and schedule changes of Python strategies, per user.",
+    )
+
     @field_validator(
         "api_rate_limit",
         "order_rate_limit",
@@ -180,6 +260,7 @@ class Settings(BaseSettings):
         "ban_invalid_key_limit",
         "ban_not_found_limit",
         "monitoring_rate_limit",
+        "python_strategy_rate_limit",
     )
     @classmethod
     def _rate_limit_syntax(cls, value: str, info) -> str:

@@ -6,6 +6,7 @@ from storage.db import make_engine, session_scope, upgrade
 from storage.gateway_tables import ChartPreference, QueuedOrder
 from storage.models import ApiKey, BrokerCredential, BrokerSession, OrderAudit, User, UserSettings, utcnow
 from storage.operations_tables import TelegramBot, TelegramLink, TelegramMessage
+from storage.pystrategy_tables import PythonStrategy
 from storage.stream_tables import OrderUpdateRecord
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "MarketHoliday",
     "OrderAudit",
     "OrderUpdateRecord",
+    "PythonStrategy",
     "QueuedOrder",
     "SessionTiming",
     "TelegramBot",

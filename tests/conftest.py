@@ -27,6 +27,7 @@ def settings(tmp_path, database_url) -> Settings:
         zmq_address="tcp://127.0.0.1:*",
         # Tests place MARKET orders at whatever hour they run; the holiday refusal has its own pinned tests.
         sandbox_closed_on_holidays=False,
+        python_strategies_dir=str(tmp_path / "strategies"),  # never the working folder, whatever the database
         _env_file=None,
     )
 

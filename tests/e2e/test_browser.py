@@ -46,7 +46,7 @@ def gateway(tmp_path):
         stderr=subprocess.DEVNULL,
     )
     try:
-        eventually(lambda: answers(f"http://127.0.0.1:{port}/health"), timeout=30)
+        eventually(lambda: answers(f"http://127.0.0.1:{port}/health"), timeout=60)  # slow on a busy machine
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
@@ -228,4 +228,37 @@ def test_analytics_pages_draw_charts_with_data(gateway, page):
 
     page.select_option("#underlying", "BANKNIFTY")
     page.wait_for_function("() => document.querySelector('#status').textContent.startsWith('BANKNIFTY')")
+    assert not console_errors
+
+
+def test_python_strategies_page_writes_starts_shows_the_log_and_stops_a_script(gateway, page):
+    console_errors: list[str] = []
+    # The page has no favicon; a missing resource is the browser's business, a script error is ours.
+    page.on(
+        "console",
+        lambda message: (
+            message.type == "error"
+            and "Failed to load resource" not in message.text
+            and console_errors.append(message.text)
+        ),
+    )
+    page.on("pageerror", lambda error: console_errors.append(str(error)))
+    page.goto(gateway + "/setup")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=confirm]", PASSWORD)
+    page.click("#create-admin")
+    page.wait_for_url(re.compile(r"/keys$"))
+
+    page.click("nav a[href='/python']")
+    page.fill("#pystrategy-name", "ticker")
+    page.fill("#pystrategy-source", "import time\nwhile True:\n    print('tick', flush=True)\n    time.sleep(0.5)\n")
+    page.click("#pystrategy-save")
+    page.wait_for_selector("#pystrategies tr[data-status=stopped]:has-text('ticker')")
+    page.click("#pystrategies tr:has-text('ticker') button:has-text('Start')")
+    page.wait_for_selector("#pystrategies tr[data-status=running]:has-text('ticker')", timeout=15_000)
+    page.wait_for_function("() => /tick/.test(document.getElementById('pystrategy-log').textContent)", timeout=15_000)
+    page.click("#pystrategies tr:has-text('ticker') button:has-text('Stop')")
+    page.wait_for_selector("#pystrategies tr[data-status=stopped]:has-text('ticker')", timeout=15_000)
+    page.wait_for_function("() => /stopped: SIGTERM/.test(document.getElementById('pystrategy-log').textContent)")
     assert not console_errors
