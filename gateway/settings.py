@@ -169,6 +169,20 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("MONITORING_ADDRESSES", "monitoring_addresses"),
         description="Comma-separated CIDRs (load balancer, Prometheus) whose /health and /metrics are never limited.",
     )
+    # Portfolio, SIP and Telegram limits, with OpenAlgo's names and defaults (backtests are CPU work).
+    portfolio_api_rate_limit: str = Field(
+        default="10 per minute", validation_alias=AliasChoices("PORTFOLIO_API_RATE_LIMIT", "portfolio_api_rate_limit")
+    )
+    portfolio_tearsheet_rate_limit: str = Field(
+        default="5 per minute",
+        validation_alias=AliasChoices("PORTFOLIO_TEARSHEET_RATE_LIMIT", "portfolio_tearsheet_rate_limit"),
+    )
+    sip_api_rate_limit: str = Field(
+        default="10 per minute", validation_alias=AliasChoices("SIP_API_RATE_LIMIT", "sip_api_rate_limit")
+    )
+    telegram_rate_limit: str = Field(
+        default="30 per minute", validation_alias=AliasChoices("TELEGRAM_RATE_LIMIT", "telegram_rate_limit")
+    )
 
     @field_validator(
         "api_rate_limit",
@@ -180,6 +194,10 @@ class Settings(BaseSettings):
         "ban_invalid_key_limit",
         "ban_not_found_limit",
         "monitoring_rate_limit",
+        "portfolio_api_rate_limit",
+        "portfolio_tearsheet_rate_limit",
+        "sip_api_rate_limit",
+        "telegram_rate_limit",
     )
     @classmethod
     def _rate_limit_syntax(cls, value: str, info) -> str:
