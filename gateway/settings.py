@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from limits import parse_many
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gateway.clientip import parse_networks
@@ -151,6 +151,12 @@ class Settings(BaseSettings):
         le=50,
         validation_alias=AliasChoices("TELEGRAM_POLL_SECONDS", "telegram_poll_seconds"),
         description="Long-poll timeout of getUpdates, in seconds.",
+    )
+    telegram_webhook_secret: SecretStr = Field(
+        default=SecretStr(""),
+        validation_alias=AliasChoices("TELEGRAM_WEBHOOK_SECRET", "telegram_webhook_secret"),
+        description="X-Telegram-Bot-Api-Secret-Token expected on /telegram/webhook; empty: the first 32 hex "
+        "characters of the bot token's SHA-256.",
     )
     # Admin data (holidays, timings, freeze quantities).
     sandbox_closed_on_holidays: bool = Field(

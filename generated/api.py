@@ -3154,6 +3154,87 @@ class SipBacktestResponse(BaseModel):
     warnings: list[str]
 
 
+class TelegramUpdate(BaseModel):
+    """
+    A Telegram Update object; brokergate reads `update_id` and `message`.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    update_id: int
+    message: dict[str, Any] | None = None
+
+
+class Username(RootModel[str]):
+    root: str = Field(..., max_length=64, min_length=1)
+
+
+class TelegramBroadcastFilters(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    usernames: list[Username] | None = Field(None, max_length=1000)
+    notifications_enabled: bool | None = None
+
+
+class Data(BaseModel):
+    queued: int
+    failed: int
+    """
+    Matching users whose message could not be queued (their chat was unlinked meanwhile).
+    """
+    recipients: list[str]
+
+
+class TelegramBroadcastResponse(BaseModel):
+    status: Literal["success"]
+    message: str
+    data: Data
+
+
+class TelegramPreferences(BaseModel):
+    telegram_id: int
+    username: str
+    order_notifications: bool
+    trade_notifications: bool
+    pnl_notifications: bool
+    daily_summary: bool
+    summary_time: str
+    language: str
+    timezone: str
+
+
+class TelegramPreferencesRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    telegram_id: int
+    order_notifications: bool | None = None
+    trade_notifications: bool | None = None
+    pnl_notifications: bool | None = None
+    daily_summary: bool | None = None
+    summary_time: str | None = Field(None, pattern="^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    """
+    HH:MM.
+    """
+    language: str | None = Field(None, max_length=8, min_length=2)
+    timezone: str | None = Field(None, max_length=64, min_length=1)
+    """
+    An IANA time zone such as Asia/Kolkata.
+    """
+
+
+class TelegramPreferencesResponse(BaseModel):
+    status: Literal["success"]
+    message: str | None = None
+    data: TelegramPreferences
+
+
 class BasketOrderResult(BaseModel):
     symbol: str
     exchange: str | None = None
@@ -3564,3 +3645,15 @@ class ErrorResponse(BaseModel):
     """
     The broker's own words for a rejection.
     """
+
+
+class TelegramBroadcastRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    message: str = Field(..., max_length=4096, min_length=1)
+    filters: TelegramBroadcastFilters | None = None
