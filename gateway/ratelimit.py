@@ -27,6 +27,9 @@ from generated.errors import RateLimited
 
 API, ORDERS, SMART_ORDERS, GREEKS, WEBHOOK, LOGIN = "api", "orders", "smart_orders", "greeks", "webhook", "login"
 MONITORING = "monitoring"
+PORTFOLIO, TEARSHEET, SIP = "portfolio", "tearsheet", "sip"
+TELEGRAM, TELEGRAM_BROADCAST = "telegram", "telegram_broadcast"
+TELEGRAM_BROADCAST_LIMIT = "5 per minute"  # fixed, as in OpenAlgo: a broadcast reaches every linked chat
 _CLASS_OF_OPERATION = {
     **dict.fromkeys(
         (
@@ -43,6 +46,25 @@ _CLASS_OF_OPERATION = {
     ),
     "placesmartorder": SMART_ORDERS,
     "optiongreeks": GREEKS,
+    **dict.fromkeys(("portfolio.backtest", "portfolio.holdings"), PORTFOLIO),
+    "portfolio.tearsheet": TEARSHEET,
+    **dict.fromkeys(("portfolio.sip_frequencies", "portfolio.sip_backtest"), SIP),
+    **dict.fromkeys(
+        (
+            "telegram.get_config",
+            "telegram.set_config",
+            "telegram.start",
+            "telegram.stop",
+            "telegram.users",
+            "telegram.notify",
+            "telegram.stats",
+            "telegram.get_preferences",
+            "telegram.set_preferences",
+        ),
+        TELEGRAM,
+    ),
+    "telegram.broadcast": TELEGRAM_BROADCAST,
+    "telegram.webhook": WEBHOOK,
 }
 # Local assets cost nothing to serve and a page loads several at once.
 _UNLIMITED_PREFIXES = ("/static/",)
@@ -54,7 +76,8 @@ def limit_class(operation_id: str | None) -> str:
     """The class of an operationId such as `handlers.orders.placeorder`; unknown ones are `api`."""
     if not operation_id:
         return API
-    return _CLASS_OF_OPERATION.get(operation_id.rsplit(".", 1)[-1], API)
+    module_and_name = operation_id.split(".", 1)[-1]  # handlers.portfolio.backtest -> portfolio.backtest
+    return _CLASS_OF_OPERATION.get(module_and_name) or _CLASS_OF_OPERATION.get(operation_id.rsplit(".", 1)[-1], API)
 
 
 def operation_of(scope: Scope) -> str | None:
@@ -106,6 +129,11 @@ class RateLimits:
             WEBHOOK: parse_many(settings.webhook_rate_limit),
             LOGIN: parse_many(settings.login_rate_limit),
             MONITORING: parse_many(settings.monitoring_rate_limit),
+            PORTFOLIO: parse_many(settings.portfolio_api_rate_limit),
+            TEARSHEET: parse_many(settings.portfolio_tearsheet_rate_limit),
+            SIP: parse_many(settings.sip_api_rate_limit),
+            TELEGRAM: parse_many(settings.telegram_rate_limit),
+            TELEGRAM_BROADCAST: parse_many(TELEGRAM_BROADCAST_LIMIT),
         }
         self._monitoring_addresses = parse_networks(settings.monitoring_addresses, setting="MONITORING_ADDRESSES")
         self._sizes = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from limits import parse_many
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gateway.clientip import parse_networks
@@ -152,6 +152,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("TELEGRAM_POLL_SECONDS", "telegram_poll_seconds"),
         description="Long-poll timeout of getUpdates, in seconds.",
     )
+    telegram_webhook_secret: SecretStr = Field(
+        default=SecretStr(""),
+        validation_alias=AliasChoices("TELEGRAM_WEBHOOK_SECRET", "telegram_webhook_secret"),
+        description="X-Telegram-Bot-Api-Secret-Token expected on /telegram/webhook; empty: the first 32 hex "
+        "characters of the bot token's SHA-256.",
+    )
     # Admin data (holidays, timings, freeze quantities).
     sandbox_closed_on_holidays: bool = Field(
         default=True,
@@ -168,6 +174,20 @@ class Settings(BaseSettings):
         default="",
         validation_alias=AliasChoices("MONITORING_ADDRESSES", "monitoring_addresses"),
         description="Comma-separated CIDRs (load balancer, Prometheus) whose /health and /metrics are never limited.",
+    )
+    # Portfolio, SIP and Telegram limits, with OpenAlgo's names and defaults (backtests are CPU work).
+    portfolio_api_rate_limit: str = Field(
+        default="10 per minute", validation_alias=AliasChoices("PORTFOLIO_API_RATE_LIMIT", "portfolio_api_rate_limit")
+    )
+    portfolio_tearsheet_rate_limit: str = Field(
+        default="5 per minute",
+        validation_alias=AliasChoices("PORTFOLIO_TEARSHEET_RATE_LIMIT", "portfolio_tearsheet_rate_limit"),
+    )
+    sip_api_rate_limit: str = Field(
+        default="10 per minute", validation_alias=AliasChoices("SIP_API_RATE_LIMIT", "sip_api_rate_limit")
+    )
+    telegram_rate_limit: str = Field(
+        default="30 per minute", validation_alias=AliasChoices("TELEGRAM_RATE_LIMIT", "telegram_rate_limit")
     )
 
     # Python strategies (issue 11): users' own scripts, each run as a supervised process.
@@ -261,6 +281,10 @@ class Settings(BaseSettings):
         "ban_not_found_limit",
         "monitoring_rate_limit",
         "python_strategy_rate_limit",
+        "portfolio_api_rate_limit",
+        "portfolio_tearsheet_rate_limit",
+        "sip_api_rate_limit",
+        "telegram_rate_limit",
     )
     @classmethod
     def _rate_limit_syntax(cls, value: str, info) -> str:

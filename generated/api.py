@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
 from typing import Any, Literal
 from datetime import date as date_aliased
 
@@ -2963,6 +2963,520 @@ class AdminFreezeUploadResponse(BaseModel):
     message: str
 
 
+class DatedValue(BaseModel):
+    date: date_aliased
+    value: float
+
+
+class PortfolioBenchmark(BaseModel):
+    symbol: str
+    exchange: str
+    name: str
+
+
+class PortfolioBenchmarksResponse(BaseModel):
+    status: Literal["success"]
+    data: list[PortfolioBenchmark]
+
+
+class PortfolioHolding(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    symbol: str = Field(..., max_length=64, min_length=1)
+    exchange: Literal["NSE", "BSE"] | None = "NSE"
+    weight: float = Field(..., ge=0.0, le=1000000.0)
+
+
+class CostCharges1(RootModel[float]):
+    root: float = Field(..., ge=0.0, le=0.1)
+
+
+class CostCharges(RootModel[dict[str, dict[str, CostCharges1]]]):
+    """
+    Cost components to replace or add, each `{"buy": rate, "sell": rate}` as fractions of the traded value (e.g. `{"stt": {"buy": 0.001, "sell": 0.001}}`).
+    """
+
+    root: dict[str, dict[str, CostCharges1]] = Field(..., max_length=20)
+
+
+class PortfolioBacktestRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    holdings: list[PortfolioHolding] = Field(..., max_length=50, min_length=1)
+    start_date: date_aliased
+    """
+    First day, YYYY-MM-DD.
+    """
+    end_date: date_aliased
+    """
+    Last day (inclusive), YYYY-MM-DD; at most 3660 days after start_date.
+    """
+    benchmark: str | None = Field(None, max_length=64, min_length=1)
+    """
+    An index symbol such as NIFTY; none when null.
+    """
+    benchmark_exchange: Literal["NSE_INDEX", "BSE_INDEX", "GLOBAL_INDEX"] | None = (
+        "NSE_INDEX"
+    )
+    rebalance: Literal["never", "monthly", "quarterly", "yearly"] | None = "never"
+    drift_band: float | None = Field(0, ge=0.0, le=0.99)
+    """
+    Rebalance only when a weight is further than this from its target.
+    """
+    cost_model: Literal["indian_equity", "flat_bps"] | None = "indian_equity"
+    """
+    `indian_equity`: the statutory delivery charges of `cost_exchange` (STT, exchange transaction charge, SEBI fee, stamp duty on buys, GST on brokerage and exchange charges) plus brokerage; `flat_bps`: `cost_bps` a side. `slippage` is added to either.
+    """
+    brokerage_pct: float | None = Field(0, ge=0.0, le=0.05)
+    """
+    Brokerage as a fraction of the traded value.
+    """
+    cost_exchange: Literal["NSE", "BSE"] | None = "NSE"
+    charges: CostCharges | None = None
+    gst_rate: float | None = Field(None, ge=0.0, le=1.0)
+    cost_bps: float | None = Field(0, ge=0.0, le=1000.0)
+    slippage: float | None = Field(0, ge=0.0, le=0.1)
+    initial_capital: float | None = Field(100000, ge=1.0, le=1000000000000.0)
+    risk_free_rate: float | None = Field(0, ge=0.0, le=0.5)
+    """
+    Annual, as a fraction.
+    """
+    source: Literal["db", "api"] | None = "db"
+
+
+class PortfolioHoldingsRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    lookback_days: int | None = Field(365, ge=60, le=3650)
+    benchmark: str | None = Field("NIFTY", max_length=64, min_length=1)
+    benchmark_exchange: Literal["NSE_INDEX", "BSE_INDEX", "GLOBAL_INDEX"] | None = (
+        "NSE_INDEX"
+    )
+    risk_free_rate: float | None = Field(0, ge=0.0, le=0.5)
+    source: Literal["db", "api"] | None = "api"
+
+
+class PortfolioMetrics(BaseModel):
+    start_value: float
+    final_value: float
+    total_return: float
+    cagr: float
+    volatility: float
+    sharpe: float
+    sortino: float
+    max_drawdown: float
+    max_drawdown_days: int
+    """
+    The longest run of trading days below an earlier high.
+    """
+    calmar: float | None = None
+    best_day: float | None = None
+    worst_day: float | None = None
+    positive_days: float | None = None
+    days: int
+    years: float | None = None
+    beta: float | None = None
+    alpha: float | None = None
+    tracking_error: float | None = None
+    information_ratio: float | None = None
+
+
+class PortfolioItem(BaseModel):
+    symbol: str
+    exchange: str
+    weight: float
+    final_weight: float | None = None
+    start_price: float | None = None
+    end_price: float | None = None
+    total_return: float
+    cagr: float | None = None
+    volatility: float | None = None
+    max_drawdown: float | None = None
+    contribution: float
+    share_of_gain: float | None = None
+
+
+class Benchmark(BaseModel):
+    symbol: str | None = None
+    exchange: str | None = None
+
+
+class Costs(BaseModel):
+    buy_rate: float | None = None
+    sell_rate: float | None = None
+    components: dict[str, dict[str, float]] | None = None
+
+
+class Meta(BaseModel):
+    start_date: date_aliased
+    """
+    The first common trading day.
+    """
+    end_date: date_aliased
+    days: int
+    source: str
+    rebalance: str
+    drift_band: float | None = None
+    initial_capital: float
+    risk_free_rate: float | None = None
+    benchmark: Benchmark | None = None
+    costs: Costs | None = None
+    total_costs: float
+    turnover: float | None = None
+    rebalances: list[date_aliased] | None = None
+    warnings: list[str]
+
+
+class Correlation(BaseModel):
+    symbols: list[str]
+    matrix: list[list[float]]
+
+
+class Diversification(BaseModel):
+    ratio: float | None = None
+    effective_holdings: float | None = None
+    largest_weight: float | None = None
+
+
+class MonthlyReturn(BaseModel):
+    year: int | None = None
+    month: int | None = None
+    return_: float | None = Field(None, alias="return")
+
+
+class Series(BaseModel):
+    drawdown: list[DatedValue]
+    monthly_returns: list[MonthlyReturn]
+
+
+class WalkForwardItem(BaseModel):
+    period: str | None = None
+    start: date_aliased | None = None
+    end: date_aliased | None = None
+    total_return: float | None = None
+    volatility: float | None = None
+    sharpe: float | None = None
+    max_drawdown: float | None = None
+    benchmark_return: float | None = None
+
+
+class MonteCarlo(BaseModel):
+    paths: int | None = None
+    seed: int | None = None
+    final_value: dict[str, float] | None = None
+    max_drawdown: dict[str, float] | None = None
+    probability_of_loss: float | None = None
+
+
+class RebalancingSweepItem(BaseModel):
+    rebalance: str | None = None
+    final_value: float | None = None
+    cagr: float | None = None
+    volatility: float | None = None
+    sharpe: float | None = None
+    max_drawdown: float | None = None
+    costs: float | None = None
+    rebalances: int | None = None
+
+
+class AttributionItem(BaseModel):
+    symbol: str | None = None
+    exchange: str | None = None
+    weight: float | None = None
+    contribution: float | None = None
+    share_of_gain: float | None = None
+
+
+class Holding1(BaseModel):
+    symbol: str | None = None
+    exchange: str | None = None
+    quantity: int | None = None
+    value: float | None = None
+
+
+class PortfolioBacktestResponse(BaseModel):
+    status: Literal["success"]
+    meta: Meta
+    equity: list[DatedValue]
+    """
+    The portfolio's value at each close.
+    """
+    benchmark_equity: list[DatedValue]
+    """
+    The benchmark scaled to the initial capital; empty without one.
+    """
+    metrics: PortfolioMetrics
+    benchmark_metrics: dict[str, Any] | None = None
+    """
+    The benchmark's figures, with the fields of `metrics`; null without a benchmark.
+    """
+    items: list[PortfolioItem]
+    correlation: Correlation
+    diversification: Diversification
+    series: Series
+    walk_forward: list[WalkForwardItem]
+    """
+    Each calendar year on its own.
+    """
+    monte_carlo: MonteCarlo
+    rebalancing_sweep: list[RebalancingSweepItem]
+    attribution: list[AttributionItem]
+    """
+    Each holding's gain (before costs) as a fraction of the starting value, and its share of the total gain.
+    """
+    holdings: list[Holding1] | None = None
+    """
+    Only from `portfolio/holdings`; what was weighed.
+    """
+
+
+class Datum(BaseModel):
+    value: str
+    label: str
+
+
+class SipFrequenciesResponse(BaseModel):
+    status: Literal["success"]
+    data: list[Datum]
+
+
+class SipBacktestRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    symbol: str = Field(..., max_length=64, min_length=1)
+    exchange: Literal["NSE", "BSE"] | None = "NSE"
+    start_date: date_aliased
+    """
+    YYYY-MM-DD.
+    """
+    end_date: date_aliased
+    """
+    YYYY-MM-DD, inclusive.
+    """
+    amount: float = Field(..., ge=1.0, le=10000000.0)
+    frequency: Literal["monthly", "fortnightly", "weekly", "quarterly"] | None = (
+        "monthly"
+    )
+    day_of_month: int | None = Field(1, ge=1, le=28)
+    step_up_percent: float | None = Field(0, ge=0.0, le=100.0)
+    """
+    The amount grows by this much on each anniversary of the start.
+    """
+    brokerage_percent: float | None = Field(0, ge=0.0, le=5.0)
+    """
+    Brokerage in percent of each installment.
+    """
+    brokerage_flat: float | None = Field(0, ge=0.0, le=10000.0)
+    """
+    Rupees per installment.
+    """
+    cost_model: Literal["indian_equity", "flat_bps"] | None = "indian_equity"
+    cost_exchange: Literal["NSE", "BSE"] | None = "NSE"
+    charges: CostCharges | None = None
+    gst_rate: float | None = Field(None, ge=0.0, le=1.0)
+    cost_bps: float | None = Field(0, ge=0.0, le=1000.0)
+    slippage: float | None = Field(0, ge=0.0, le=0.1)
+    benchmark: str | None = Field(None, max_length=64, min_length=1)
+    benchmark_exchange: Literal["NSE_INDEX", "BSE_INDEX", "GLOBAL_INDEX"] | None = (
+        "NSE_INDEX"
+    )
+    source: Literal["db", "api"] | None = "db"
+    include_grids: bool | None = True
+
+
+class SipOutcome(BaseModel):
+    installments: int
+    invested: float
+    final_value: float
+    units: float
+    average_cost: float | None = None
+    absolute_return: float
+    xirr: float
+    charges: float
+
+
+class Headline(SipOutcome):
+    first_installment: date_aliased | None = None
+    last_day: date_aliased | None = None
+    price_cagr: float | None = None
+    max_drawdown: float | None = None
+    worst_gain: float | None = None
+
+
+class YearlyItem(BaseModel):
+    year: int | None = None
+    invested: float | None = None
+    total_invested: float | None = None
+    value: float | None = None
+    gain: float | None = None
+    price_return: float | None = None
+
+
+class MonthlyHeatmapItem(BaseModel):
+    year: int | None = None
+    months: list[float] | None = Field(None, max_length=12, min_length=12)
+
+
+class Lumpsum(BaseModel):
+    invested: float | None = None
+    final_value: float | None = None
+    absolute_return: float | None = None
+    cagr: float | None = None
+    xirr: float | None = None
+    max_drawdown: float | None = None
+
+
+class Charges(BaseModel):
+    total: float | None = None
+    buy_rate: float | None = None
+    flat_per_installment: float | None = None
+    components: dict[str, float] | None = None
+
+
+class FrequencyComparisonItem(SipOutcome):
+    frequency: str | None = None
+    amount: float | None = None
+
+
+class Curve(BaseModel):
+    date: date_aliased
+    invested: float
+    value: float
+    benchmark_value: float | None = None
+
+
+class Installment(BaseModel):
+    date: date_aliased | None = None
+    planned: date_aliased | None = None
+    price: float | None = None
+    amount: float | None = None
+    charges: float | None = None
+    units: float | None = None
+
+
+class SipBacktestResponse(BaseModel):
+    status: Literal["success"]
+    request: dict[str, Any]
+    headline: Headline
+    underwater: list[DatedValue]
+    """
+    The plan's gain over what was put in, where it is below zero (0 otherwise).
+    """
+    drawdown: list[DatedValue]
+    """
+    The instrument's fall from its running high.
+    """
+    yearly: list[YearlyItem]
+    monthly_heatmap: list[MonthlyHeatmapItem]
+    lumpsum: Lumpsum
+    charges: Charges
+    frequency_comparison: list[FrequencyComparisonItem]
+    curves: list[Curve]
+    installments: list[Installment]
+    benchmark: dict[str, Any] | None = None
+    """
+    The same plan in the benchmark, with the fields of `headline`'s outcome; null without a benchmark.
+    """
+    warnings: list[str]
+
+
+class TelegramUpdate(BaseModel):
+    """
+    A Telegram Update object; brokergate reads `update_id` and `message`.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    update_id: int
+    message: dict[str, Any] | None = None
+
+
+class Username(RootModel[str]):
+    root: str = Field(..., max_length=64, min_length=1)
+
+
+class TelegramBroadcastFilters(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    usernames: list[Username] | None = Field(None, max_length=1000)
+    notifications_enabled: bool | None = None
+
+
+class Data(BaseModel):
+    queued: int
+    failed: int
+    """
+    Matching users whose message could not be queued (their chat was unlinked meanwhile).
+    """
+    recipients: list[str]
+
+
+class TelegramBroadcastResponse(BaseModel):
+    status: Literal["success"]
+    message: str
+    data: Data
+
+
+class TelegramPreferences(BaseModel):
+    telegram_id: int
+    username: str
+    order_notifications: bool
+    trade_notifications: bool
+    pnl_notifications: bool
+    daily_summary: bool
+    summary_time: str
+    language: str
+    timezone: str
+
+
+class TelegramPreferencesRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    telegram_id: int
+    order_notifications: bool | None = None
+    trade_notifications: bool | None = None
+    pnl_notifications: bool | None = None
+    daily_summary: bool | None = None
+    summary_time: str | None = Field(None, pattern="^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    """
+    HH:MM.
+    """
+    language: str | None = Field(None, max_length=8, min_length=2)
+    timezone: str | None = Field(None, max_length=64, min_length=1)
+    """
+    An IANA time zone such as Asia/Kolkata.
+    """
+
+
+class TelegramPreferencesResponse(BaseModel):
+    status: Literal["success"]
+    message: str | None = None
+    data: TelegramPreferences
+
+
 class BasketOrderResult(BaseModel):
     symbol: str
     exchange: str | None = None
@@ -3373,3 +3887,15 @@ class ErrorResponse(BaseModel):
     """
     The broker's own words for a rejection.
     """
+
+
+class TelegramBroadcastRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    message: str = Field(..., max_length=4096, min_length=1)
+    filters: TelegramBroadcastFilters | None = None

@@ -5,7 +5,7 @@ from storage.console_tables import ConsoleSession, IpBan, UserTotp
 from storage.db import make_engine, session_scope, upgrade
 from storage.gateway_tables import ChartPreference, QueuedOrder
 from storage.models import ApiKey, BrokerCredential, BrokerSession, OrderAudit, User, UserSettings, utcnow
-from storage.operations_tables import TelegramBot, TelegramLink, TelegramMessage
+from storage.operations_tables import TelegramBot, TelegramLink, TelegramMessage, TelegramPreference
 from storage.pystrategy_tables import PythonStrategy
 from storage.stream_tables import OrderUpdateRecord
 
@@ -26,6 +26,7 @@ __all__ = [
     "TelegramBot",
     "TelegramLink",
     "TelegramMessage",
+    "TelegramPreference",
     "User",
     "UserSettings",
     "UserTotp",

@@ -62,3 +62,19 @@ class TelegramMessage(SQLModel, table=True):
     next_attempt_at: datetime = Field(default_factory=utcnow)
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
+
+
+class TelegramPreference(SQLModel, table=True):
+    """What a user wants sent to their chat; a user with no row gets every alert."""
+
+    __tablename__ = "telegram_preferences"
+
+    user_id: int = Field(foreign_key="users.id", primary_key=True)
+    order_notifications: bool = True  # placed, rejected, cancelled
+    trade_notifications: bool = True  # filled
+    pnl_notifications: bool = True
+    daily_summary: bool = False
+    summary_time: str = Field(default="15:45", max_length=5)  # HH:MM, IST unless `timezone` says otherwise
+    language: str = Field(default="en", max_length=8)
+    timezone: str = Field(default="Asia/Kolkata", max_length=64)
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -102,6 +102,10 @@ def broker_server(broker: str = SANDBOX, startup_timeout: float = 60.0) -> Itera
             "ORDER_RATE_LIMIT": "100000 per second",
             "SMART_ORDER_RATE_LIMIT": "100000 per second",
             "GREEKS_RATE_LIMIT": "100000 per second",
+            "PORTFOLIO_API_RATE_LIMIT": "100000 per second",
+            "PORTFOLIO_TEARSHEET_RATE_LIMIT": "100000 per second",
+            "SIP_API_RATE_LIMIT": "100000 per second",
+            "TELEGRAM_RATE_LIMIT": "100000 per second",
         }
         log = Path(folder) / "server.log"
         with log.open("w") as output:

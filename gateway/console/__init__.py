@@ -12,6 +12,7 @@ from gateway.console import (
     key_routes,
     monitor_routes,
     operations_routes,
+    portfolio_routes,
     pystrategy_routes,
     trading_routes,
 )
@@ -35,6 +36,7 @@ def register(app, console: Console) -> None:
         monitor_routes,
         analytics_routes,
         pystrategy_routes,
+        portfolio_routes,
     ):
         for path, name, endpoint, methods in module.routes(console):
             app.add_url_rule(path, name, endpoint, methods=methods)

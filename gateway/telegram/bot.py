@@ -57,6 +57,7 @@ class TelegramService:
         self._quick_retries = quick_retries
         self._quick_retry_seconds = quick_retry_seconds
         self._api: BotApi | None = None
+        self._webhook_api: BotApi | None = None  # replies to webhook updates while the polling loops are off
         self._tasks: list[asyncio.Task] = []
         self._wake = asyncio.Event()
         self._draining = asyncio.Lock()
@@ -79,6 +80,13 @@ class TelegramService:
     def notify(self, user_id: int, text: str) -> bool:
         """Queue a message to the user's chat; False when the user has no linked chat."""
         queued = self.store.enqueue(user_id, "notify", text, alert=False)
+        if queued:
+            self._wake.set()
+        return queued
+
+    def broadcast(self, user_ids: list[int], text: str) -> list[int]:
+        """Queue `text` for each user's chat through the outbox; the users it was queued for."""
+        queued = [user_id for user_id in user_ids if self.store.enqueue(user_id, "broadcast", text, alert=False)]
         if queued:
             self._wake.set()
         return queued
@@ -118,9 +126,10 @@ class TelegramService:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        if self._api is not None:
-            await self._api.close()
-            self._api = None
+        for api in (self._api, self._webhook_api):
+            if api is not None:
+                await api.close()
+        self._api = self._webhook_api = None
 
     async def check_token(self, token: str) -> str:
         """Ask getMe with `token`; the bot's username, or BotApiError."""
@@ -183,6 +192,19 @@ class TelegramService:
 
     # Commands
 
+    async def receive(self, update: dict[str, Any]) -> bool:
+        """Answer one update Telegram pushed to the webhook; False for one seen before (Telegram redelivers
+        until it gets a 200) or when no bot is configured."""
+        bot, token = self.store.bot(), self.store.token()
+        update_id = update.get("update_id")
+        if bot is None or token is None or not isinstance(update_id, int) or update_id < bot.update_offset:
+            return False
+        self.store.save_offset(update_id + 1)  # before answering: never answer twice
+        if self._api is None and self._webhook_api is None:
+            self._webhook_api = BotApi(self._api_base, token)
+        await self._handle(update)
+        return True
+
     async def _poll_loop(self) -> None:
         failures = 0
         while True:
@@ -230,6 +252,6 @@ class TelegramService:
 
     async def _reply(self, chat_id: int, text: str) -> None:
         try:
-            await self._api.send_message(chat_id, text)
+            await (self._api or self._webhook_api).send_message(chat_id, text)
         except BotApiError as e:  # a reply is not an alert: it is not queued again
             log.warning("telegram reply to a chat failed: %s", e)

@@ -6,7 +6,10 @@ user of the gateway. A user sees and messages only their own chat.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gateway.accounts import AccountError, Accounts, Principal
 from gateway.telegram.api import BotApiError
@@ -130,3 +133,69 @@ class TelegramOperator:
             "linked_users": len(self._store.linked_users()),
             "is_running": self._telegram.is_running,
         }
+
+    # Webhook, broadcast and preferences
+
+    def webhook_refusal(self, given: str | None, configured_secret: str) -> int | None:
+        """None when the webhook's secret header is right; 401 when it is missing, 403 when it is wrong.
+
+        The expected secret is TELEGRAM_WEBHOOK_SECRET, or else the first 32 hex characters of the
+        bot token's SHA-256 (what to pass as `secret_token` to setWebhook).
+        """
+        if not given:
+            return 401
+        token = self._store.token()
+        expected = [configured_secret] if configured_secret else []
+        if token is not None:
+            expected.append(hashlib.sha256(token.encode()).hexdigest()[:32])
+        if not any(hmac.compare_digest(given.encode(), secret.encode()) for secret in expected):
+            return 403
+        return None
+
+    def broadcast(
+        self,
+        user: Principal,
+        message: str,
+        *,
+        usernames: list[str] | None = None,
+        notifications_enabled: bool | None = None,
+    ) -> dict:
+        self._require_admin(user, "broadcast to every linked chat")
+        bot = self._store.bot()
+        if bot is None or not bot.token_encrypted:
+            raise ValidationFailed("Bot token not configured", field="token")
+        if not bot.broadcast_enabled:
+            raise Forbidden("Broadcasting is switched off in the bot's configuration (broadcast_enabled)")
+        chosen = [
+            link
+            for link in self._store.linked_users()
+            if (not usernames or link.username in usernames)
+            and (notifications_enabled is None or link.notifications_enabled == notifications_enabled)
+        ]
+        queued = set(self._telegram.broadcast([link.user_id for link in chosen], message))
+        return {
+            "queued": len(queued),
+            "failed": len(chosen) - len(queued),
+            "recipients": [link.username for link in chosen if link.user_id in queued],
+        }
+
+    def _owner_of_chat(self, user: Principal, telegram_id: int) -> tuple[int, str]:
+        owner = self._store.user_of_chat(telegram_id)
+        if owner is None:
+            raise NotFound(f"No user has linked the Telegram chat {telegram_id}")
+        if owner[0] != user.user_id and not self.is_admin(user):
+            raise Forbidden("You can only see and change your own Telegram preferences")
+        return owner
+
+    def preferences(self, user: Principal, telegram_id: int) -> dict:
+        user_id, username = self._owner_of_chat(user, telegram_id)
+        return {"telegram_id": telegram_id, "username": username, **self._store.preferences(user_id)}
+
+    def set_preferences(self, user: Principal, telegram_id: int, **values) -> dict:
+        user_id, username = self._owner_of_chat(user, telegram_id)
+        if values.get("timezone") is not None:
+            try:
+                ZoneInfo(values["timezone"])
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValidationFailed(f"unknown time zone {values['timezone']!r}", field="timezone") from None
+        return {"telegram_id": telegram_id, "username": username, **self._store.set_preferences(user_id, **values)}

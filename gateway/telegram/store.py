@@ -17,11 +17,28 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from gateway.security import Vault
-from storage import TelegramBot, TelegramLink, TelegramMessage, User, session_scope, utcnow
+from storage import TelegramBot, TelegramLink, TelegramMessage, TelegramPreference, User, session_scope, utcnow
 
 BOT_ROW = 1
 CODE_LIFETIME = timedelta(minutes=10)
 PENDING, SENT, DROPPED = "pending", "sent", "dropped"
+PREFERENCE_FIELDS = (
+    "order_notifications",
+    "trade_notifications",
+    "pnl_notifications",
+    "daily_summary",
+    "summary_time",
+    "language",
+    "timezone",
+)
+# The preference that lets an alert kind through; kinds not named here are not alerts a preference turns off.
+PREFERENCE_OF_KIND = {
+    "order.placed": "order_notifications",
+    "order.rejected": "order_notifications",
+    "order.cancelled": "order_notifications",
+    "order.filled": "trade_notifications",
+    "pnl": "pnl_notifications",
+}
 
 
 def _digest(code: str) -> str:
@@ -201,6 +218,24 @@ class TelegramStore:
                 for link, username in rows
             ]
 
+    # Preferences
+
+    def preferences(self, user_id: int) -> dict:
+        """The user's preferences, the defaults where nothing is stored."""
+        with session_scope(self._engine) as session:
+            row = session.get(TelegramPreference, user_id) or TelegramPreference(user_id=user_id)
+            return {name: getattr(row, name) for name in PREFERENCE_FIELDS}
+
+    def set_preferences(self, user_id: int, **values) -> dict:
+        with session_scope(self._engine) as session:
+            row = session.get(TelegramPreference, user_id) or TelegramPreference(user_id=user_id)
+            for name, value in values.items():
+                if name in PREFERENCE_FIELDS and value is not None:
+                    setattr(row, name, value)
+            row.updated_at = utcnow()
+            session.add(row)
+        return self.preferences(user_id)
+
     # The outbox
 
     def enqueue(self, user_id: int, kind: str, text: str, *, dedupe_key: str | None = None, alert: bool = True) -> bool:
@@ -209,6 +244,10 @@ class TelegramStore:
         with session_scope(self._engine) as session:
             link = session.get(TelegramLink, user_id)
             if link is None or link.chat_id is None or (alert and not link.notifications_enabled):
+                return False
+            wanted = PREFERENCE_OF_KIND.get(kind)
+            preference = session.get(TelegramPreference, user_id) if alert and wanted else None
+            if preference is not None and not getattr(preference, wanted):
                 return False
         try:
             with session_scope(self._engine) as session:

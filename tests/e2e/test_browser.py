@@ -262,3 +262,30 @@ def test_python_strategies_page_writes_starts_shows_the_log_and_stops_a_script(g
     page.wait_for_selector("#pystrategies tr[data-status=stopped]:has-text('ticker')", timeout=15_000)
     page.wait_for_function("() => /stopped: SIGTERM/.test(document.getElementById('pystrategy-log').textContent)")
     assert not console_errors
+
+
+def test_portfolio_page_runs_a_backtest_and_draws_the_equity_curve(gateway, page):
+    page_errors: list[str] = []
+    page.on("pageerror", lambda error: page_errors.append(str(error)))
+    page.goto(gateway + "/setup")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=confirm]", PASSWORD)
+    page.click("#create-admin")
+    page.wait_for_url(re.compile(r"/keys$"))
+    page.click("#create-key")
+
+    page.click("nav >> text=Portfolio")
+    page.wait_for_url(re.compile(r"/portfolio$"))
+    page.fill("#start-date", "2026-01-01")
+    page.select_option("#rebalance", "monthly")
+    page.click("#run-backtest")
+
+    page.wait_for_function(
+        "() => document.querySelector('#status').textContent.includes('trading days')", timeout=30_000
+    )
+    assert int(page.get_attribute("#chart", "data-points")) > 100
+    assert page.locator("#chart canvas").count() > 0
+    assert page.locator("#items tbody tr").count() == 2
+    assert page.locator("#summary dd").count() == 7
+    assert not page_errors
