@@ -43,6 +43,8 @@ _CLASS_OF_OPERATION = {
     ),
     "placesmartorder": SMART_ORDERS,
     "optiongreeks": GREEKS,
+    "strategy_webhook": WEBHOOK,
+    "chartink_webhook": WEBHOOK,
 }
 # Local assets cost nothing to serve and a page loads several at once.
 _UNLIMITED_PREFIXES = ("/static/",)

@@ -21,6 +21,7 @@ from gateway.scheduler import Scheduler
 from gateway.sessions import BrokerSessions
 from gateway.settings import Settings
 from gateway.simulated import attach_simulators, simulated_brokers
+from gateway.strategies import StrategyService
 from gateway.telegram import TelegramService, TelegramStore
 from sandbox.engine import SandboxConfig, SandboxEngine
 from sandbox.engine.timekeeping import Clock, system_clock
@@ -49,6 +50,7 @@ class Services:
     admin: AdminData | None = None  # holidays, session timings and freeze quantities from the database
     # Options analytics (issue 13): chain snapshots kept a second, so open pages share one chain read.
     analytics_cache: SnapshotCache = field(default_factory=SnapshotCache)
+    strategies: StrategyService | None = None  # webhook strategies (issue 11)
 
     @classmethod
     def build(cls, settings: Settings, *, migrate: bool = True, clock: Clock = system_clock) -> Services:
@@ -107,4 +109,5 @@ class Services:
             api_base=settings.telegram_api_base,
             poll_seconds=settings.telegram_poll_seconds,
         )
+        services.strategies = StrategyService.build(services, clock)
         return services

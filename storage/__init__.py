@@ -6,6 +6,7 @@ from storage.db import make_engine, session_scope, upgrade
 from storage.gateway_tables import ChartPreference, QueuedOrder
 from storage.models import ApiKey, BrokerCredential, BrokerSession, OrderAudit, User, UserSettings, utcnow
 from storage.operations_tables import TelegramBot, TelegramLink, TelegramMessage
+from storage.strategy_tables import Strategy, StrategySymbol, WebhookAlert
 from storage.stream_tables import OrderUpdateRecord
 
 __all__ = [
@@ -21,12 +22,15 @@ __all__ = [
     "OrderUpdateRecord",
     "QueuedOrder",
     "SessionTiming",
+    "Strategy",
+    "StrategySymbol",
     "TelegramBot",
     "TelegramLink",
     "TelegramMessage",
     "User",
     "UserSettings",
     "UserTotp",
+    "WebhookAlert",
     "make_engine",
     "session_scope",
     "upgrade",
