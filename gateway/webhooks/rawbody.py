@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from generated.errors import PayloadTooLarge
+
 RAW_BODY = "brokergate.raw_body"
+MAX_WEBHOOK_BYTES = 16_384  # an alert is a few hundred bytes; Chartink lists of stocks stay far below this
 _PREFIXES = ("/strategy/webhook/", "/chartink/webhook/", "/flow/webhook/")
 
 
@@ -20,6 +23,8 @@ class RawBody:
         while True:
             message = await receive()
             chunks.append(message.get("body", b""))
+            if sum(map(len, chunks)) > MAX_WEBHOOK_BYTES:
+                raise PayloadTooLarge(f"A webhook body may be at most {MAX_WEBHOOK_BYTES} bytes")
             if not message.get("more_body"):
                 break
         raw = b"".join(chunks)
