@@ -12,6 +12,7 @@ from gateway.console import (
     key_routes,
     monitor_routes,
     operations_routes,
+    strategy_routes,
     trading_routes,
 )
 from gateway.console.assets import Assets
@@ -33,6 +34,7 @@ def register(app, console: Console) -> None:
         admindata_routes,
         monitor_routes,
         analytics_routes,
+        strategy_routes,
     ):
         for path, name, endpoint, methods in module.routes(console):
             app.add_url_rule(path, name, endpoint, methods=methods)
