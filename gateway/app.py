@@ -32,6 +32,7 @@ from gateway.services import Services
 from gateway.settings import Settings
 from gateway.simulated import PREFIX, simulator_pages
 from gateway.validation import TolerantJSONBodyValidator
+from gateway.webhooks.rawbody import RawBody
 from generated.errors import BrokergateError
 
 SPEC_DIR = Path(__file__).resolve().parent.parent / "spec"
@@ -71,7 +72,9 @@ def create_app(settings: Settings, *, validate_responses: bool = False, services
         await services.telegram.start()  # pending alerts from before the restart go out first
         await services.historify.resume_interrupted()  # download jobs a stop or crash cut short
         await services.pystrategies.start()  # ends scripts a crashed predecessor left, then supervises
+        await services.strategies.start()  # alerts left pending are placed; missed square-offs run
         yield
+        await services.strategies.stop()
         await services.pystrategies.stop()  # every script: SIGTERM, then SIGKILL after the grace period
         await services.historify.stop()
         await services.telegram.stop()
@@ -96,6 +99,7 @@ def create_app(settings: Settings, *, validate_responses: bool = False, services
             perimeter.ban_middleware(),
             SwaggerUIMiddleware,
             partial(RequestShape, max_body_bytes=settings.max_body_bytes),
+            RawBody,  # webhooks keep their exact bytes for the signature check
             RoutingMiddleware,
             perimeter.client_limit_middleware(),
             partial(ApiKeys, services=services, protected=protected_operations(spec)),
@@ -108,10 +112,18 @@ def create_app(settings: Settings, *, validate_responses: bool = False, services
     )
     app.add_api(
         "openapi.yaml",
+        base_path="/api/v1",  # named, so connexion routes it before the webhooks' root base path
         strict_validation=True,
         validate_responses=validate_responses,
         validator_map={"body": {"application/json": TolerantJSONBodyValidator}},
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/docs"),
+    )
+    app.add_api(  # the webhooks charting platforms post to, at OpenAlgo's paths outside /api/v1
+        "webhooks.yaml",
+        strict_validation=True,
+        validate_responses=validate_responses,
+        validator_map={"body": {"application/json": TolerantJSONBodyValidator}},
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
     )
     app.add_url_rule("/api/docs", "api_docs", _docs_redirect)
     perimeter.add_routes(app)  # the console at /, /health, /metrics, /postback/{broker}

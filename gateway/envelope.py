@@ -14,6 +14,7 @@ from pydantic import ValidationError as PydanticValidationError
 from starlette.exceptions import HTTPException
 
 from gateway.validation import from_pydantic
+from gateway.webhooks.tokens import masked_path, masked_text
 from generated.errors import BY_CODE, BrokergateError, InternalError
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ _CONTEXT_FIELDS = ("errors", "retry_after", "reason", "mode")
 
 
 def render(error: BrokergateError) -> ConnexionResponse:
-    body = {"status": "error", "message": error.message, "code": error.code}
+    body = {"status": "error", "message": masked_text(error.message), "code": error.code}
     body.update({key: error.context[key] for key in _CONTEXT_FIELDS if error.context.get(key) is not None})
     if "errors" not in body and isinstance(error.context.get("field"), str):
         body["errors"] = {error.context["field"]: [error.message]}  # raised with one field named
@@ -50,9 +51,9 @@ def render(error: BrokergateError) -> ConnexionResponse:
 
 def brokergate_error(request, error: BrokergateError) -> ConnexionResponse:
     if error.http_status >= 500:
-        log.error("%s %s failed: %s", request.method, request.url.path, error.code, exc_info=error)
+        log.error("%s %s failed: %s", request.method, masked_path(request.url.path), error.code, exc_info=error)
     else:
-        log.info("%s %s -> %s %s", request.method, request.url.path, error.http_status, error.code)
+        log.info("%s %s -> %s %s", request.method, masked_path(request.url.path), error.http_status, error.code)
     return render(error)
 
 
@@ -69,5 +70,5 @@ def model_error(request, error: PydanticValidationError) -> ConnexionResponse:
 
 
 def unexpected_error(request, error: Exception) -> ConnexionResponse:
-    log.error("%s %s raised an unexpected error", request.method, request.url.path, exc_info=error)
+    log.error("%s %s raised an unexpected error", request.method, masked_path(request.url.path), exc_info=error)
     return render(InternalError())

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import re
 
+from gateway.webhooks.tokens import masked_text
+
 # API keys and broker tokens are long hex or base64 runs; nothing legitimate in a log looks like that.
 _KEY_LIKE = re.compile(r"\b[0-9a-fA-F]{32,}\b|gAAAAA[0-9A-Za-z_\-=]{20,}")
 REDACTED = "[redacted]"
@@ -21,7 +23,7 @@ class RedactSecrets(logging.Filter):
         message = record.getMessage()
         for secret in self._secrets:
             message = message.replace(secret, REDACTED)
-        message = _KEY_LIKE.sub(REDACTED, message)
+        message = masked_text(_KEY_LIKE.sub(REDACTED, message))  # webhook tokens ride in URL paths
         record.msg, record.args = message, None
         return True
 

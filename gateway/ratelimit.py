@@ -65,6 +65,8 @@ _CLASS_OF_OPERATION = {
     ),
     "telegram.broadcast": TELEGRAM_BROADCAST,
     "telegram.webhook": WEBHOOK,
+    "strategy_webhook": WEBHOOK,
+    "chartink_webhook": WEBHOOK,
 }
 # Local assets cost nothing to serve and a page loads several at once.
 _UNLIMITED_PREFIXES = ("/static/",)

@@ -22,6 +22,7 @@ from gateway.scheduler import Scheduler
 from gateway.sessions import BrokerSessions
 from gateway.settings import Settings
 from gateway.simulated import attach_simulators, simulated_brokers
+from gateway.strategies import StrategyService
 from gateway.telegram import TelegramService, TelegramStore
 from sandbox.engine import SandboxConfig, SandboxEngine
 from sandbox.engine.timekeeping import Clock, system_clock
@@ -52,6 +53,7 @@ class Services:
     analytics_cache: SnapshotCache = field(default_factory=SnapshotCache)
     # Python strategies (issue 11): users' scripts, supervised as processes of their own.
     pystrategies: PythonStrategies | None = None
+    strategies: StrategyService | None = None  # webhook strategies (issue 11)
 
     @classmethod
     def build(cls, settings: Settings, *, migrate: bool = True, clock: Clock = system_clock) -> Services:
@@ -111,4 +113,5 @@ class Services:
             poll_seconds=settings.telegram_poll_seconds,
         )
         services.pystrategies = PythonStrategies(engine, accounts, settings, market.calendar, scheduler)
+        services.strategies = StrategyService.build(services, clock)
         return services

@@ -65,6 +65,21 @@ class Settings(BaseSettings):
     webhook_rate_limit: str = Field(
         default="100 per minute", validation_alias=AliasChoices("WEBHOOK_RATE_LIMIT", "webhook_rate_limit")
     )
+    # Webhook strategies (issue 11).
+    webhook_wait_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=60,
+        validation_alias=AliasChoices("WEBHOOK_WAIT_SECONDS", "webhook_wait_seconds"),
+        description="How long a webhook waits for its orders before answering 202 queued (they are placed anyway).",
+    )
+    webhook_duplicate_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        le=3600,
+        validation_alias=AliasChoices("WEBHOOK_DUPLICATE_SECONDS", "webhook_duplicate_seconds"),
+        description="A delivery with the same body within this many seconds is a retry of the same alert.",
+    )
     login_rate_limit: str = Field(
         default="5 per minute;25 per hour",
         validation_alias=AliasChoices("LOGIN_RATE_LIMIT", "login_rate_limit"),

@@ -3477,6 +3477,295 @@ class TelegramPreferencesResponse(BaseModel):
     data: TelegramPreferences
 
 
+class WebhookStrategySymbol(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    symbol: str = Field(..., max_length=64, min_length=1)
+    """
+    Symbol in OpenAlgo's unified format, e.g. `SBIN`, `NIFTY30DEC25FUT`, `NIFTY30DEC2526000CE`.
+    """
+    exchange: Literal[
+        "NSE",
+        "NFO",
+        "CDS",
+        "BSE",
+        "BFO",
+        "BCD",
+        "MCX",
+        "NCDEX",
+        "NCO",
+        "NSE_INDEX",
+        "BSE_INDEX",
+        "MCX_INDEX",
+        "GLOBAL_INDEX",
+        "CRYPTO",
+    ]
+    """
+    Exchange segment, uppercase, as OpenAlgo names them.
+    """
+    quantity: int = Field(..., ge=1, le=10000000)
+    product: Literal["MIS", "NRML", "CNC"] | None = None
+    """
+    MIS (intraday), NRML (derivatives carry-forward) or CNC (delivery).
+    """
+
+
+class WebhookStrategyCreateRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    name: str = Field(..., pattern="^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$")
+    """
+    1-64 letters, digits, spaces, `_`, `.` or `-`; unique among the caller's strategies.
+    """
+    platform: Literal["tradingview", "gocharting", "amibroker", "chartink"]
+    trading_mode: Literal["LONG", "SHORT", "BOTH"] | None = "LONG"
+    product: Literal["MIS", "NRML", "CNC"] | None = None
+    """
+    MIS (intraday), NRML (derivatives carry-forward) or CNC (delivery).
+    """
+    is_intraday: bool | None = True
+    start_time: str | None = Field(None, pattern="^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    """
+    IST HH:MM.
+    """
+    end_time: str | None = Field(None, pattern="^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    """
+    IST HH:MM.
+    """
+    squareoff_time: str | None = Field(None, pattern="^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    """
+    IST HH:MM.
+    """
+    is_active: bool | None = True
+    signed: bool | None = False
+    """
+    Issue a signing secret; every delivery must then be signed.
+    """
+    symbols: list[WebhookStrategySymbol] | None = Field(None, max_length=200)
+
+
+class WebhookStrategyIdRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    strategy_id: int = Field(..., ge=1, le=2147483647)
+
+
+class WebhookStrategyUpdateRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    strategy_id: int = Field(..., ge=1, le=2147483647)
+    name: str | None = Field(None, pattern="^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$")
+    trading_mode: Literal["LONG", "SHORT", "BOTH"] | None = None
+    product: Literal["MIS", "NRML", "CNC"] | None = None
+    """
+    MIS (intraday), NRML (derivatives carry-forward) or CNC (delivery).
+    """
+    is_intraday: bool | None = None
+    start_time: str | None = Field(None, pattern="^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    """
+    IST HH:MM.
+    """
+    end_time: str | None = Field(None, pattern="^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    """
+    IST HH:MM.
+    """
+    squareoff_time: str | None = Field(None, pattern="^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    """
+    IST HH:MM.
+    """
+    is_active: bool | None = None
+
+
+class WebhookStrategyRotateRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    strategy_id: int = Field(..., ge=1, le=2147483647)
+    signed: bool | None = None
+    """
+    true issues a new signing secret, false removes signing; absent keeps it as it is.
+    """
+
+
+class WebhookStrategySymbolsRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    strategy_id: int = Field(..., ge=1, le=2147483647)
+    action: Literal["add", "remove"]
+    symbols: list[WebhookStrategySymbol] = Field(..., max_length=200, min_length=1)
+
+
+class WebhookStrategyAlertsRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    strategy_id: int = Field(..., ge=1, le=2147483647)
+    limit: int | None = Field(100, ge=1, le=500)
+
+
+class WebhookAlertBuilderRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    strategy_id: int = Field(..., ge=1, le=2147483647)
+    symbol: str = Field(..., max_length=64, min_length=1)
+    """
+    Symbol in OpenAlgo's unified format, e.g. `SBIN`, `NIFTY30DEC25FUT`, `NIFTY30DEC2526000CE`.
+    """
+    exchange: Literal[
+        "NSE",
+        "NFO",
+        "CDS",
+        "BSE",
+        "BFO",
+        "BCD",
+        "MCX",
+        "NCDEX",
+        "NCO",
+        "NSE_INDEX",
+        "BSE_INDEX",
+        "MCX_INDEX",
+        "GLOBAL_INDEX",
+        "CRYPTO",
+    ]
+    """
+    Exchange segment, uppercase, as OpenAlgo names them.
+    """
+    mode: Literal["strategy", "line"] | None = "strategy"
+    """
+    strategy: TradingView fills in the action and position; line: a fixed action.
+    """
+    action: Literal["BUY", "SELL", "buy", "sell"] | None = None
+    """
+    Order side; lowercase is accepted and made uppercase.
+    """
+    position_size: int | None = Field(None, ge=-10000000, le=10000000)
+    """
+    Line mode in BOTH: the position to move to.
+    """
+
+
+class WebhookStrategyMapping(BaseModel):
+    symbol: str
+    exchange: str
+    quantity: int
+    product: str
+
+
+class WebhookStrategy(BaseModel):
+    strategy_id: int
+    name: str
+    platform: str
+    trading_mode: str
+    product: str
+    is_intraday: bool
+    start_time: str
+    end_time: str
+    squareoff_time: str
+    is_active: bool
+    is_signed: bool
+    webhook_url: str
+    """
+    Where the platform posts; it holds the secret token.
+    """
+    signing_secret: str | None = None
+    """
+    Only in the answer that issued it.
+    """
+    next_squareoff: str | None = None
+    """
+    When the scheduler squares it off next (ISO time in IST).
+    """
+    symbols: list[WebhookStrategyMapping]
+    created_at: str
+
+
+class WebhookStrategyResponse(BaseModel):
+    status: Literal["success"]
+    data: WebhookStrategy
+
+
+class WebhookStrategiesResponse(BaseModel):
+    status: Literal["success"]
+    data: list[WebhookStrategy]
+
+
+class WebhookAlertRecord(BaseModel):
+    alert_id: int
+    kind: str
+    """
+    alert, chartink or squareoff.
+    """
+    status: Literal["pending", "placed", "failed", "refused"]
+    received_at: str
+    settled_at: str | None = None
+    payload: dict[str, Any]
+    """
+    What was delivered.
+    """
+    answer: dict[str, Any]
+    """
+    What the webhook answered (order ids or the refusal).
+    """
+
+
+class WebhookAlertsResponse(BaseModel):
+    status: Literal["success"]
+    data: list[WebhookAlertRecord]
+
+
+class WebhookAlertBuilder(BaseModel):
+    webhook_url: str
+    tradingview: str
+    """
+    The alert message as JSON text.
+    """
+    gocharting: str
+    amibroker: str
+    """
+    AFL that posts the alert.
+    """
+    chartink: str
+
+
+class WebhookAlertBuilderResponse(BaseModel):
+    status: Literal["success"]
+    data: WebhookAlertBuilder
+
+
 class BasketOrderResult(BaseModel):
     symbol: str
     exchange: str | None = None
@@ -3515,6 +3804,11 @@ class BasketOrderResult(BaseModel):
             "BROKER_TIMEOUT",
             "INTERNAL_ERROR",
             "HISTORY_NOT_STORED",
+            "STRATEGY_NOT_FOUND",
+            "STRATEGY_INACTIVE",
+            "SYMBOL_NOT_MAPPED",
+            "OUTSIDE_TRADING_WINDOW",
+            "WEBHOOK_SIGNATURE_INVALID",
         ]
         | None
     ) = None
@@ -3571,6 +3865,11 @@ class SplitOrderResult(BaseModel):
             "BROKER_TIMEOUT",
             "INTERNAL_ERROR",
             "HISTORY_NOT_STORED",
+            "STRATEGY_NOT_FOUND",
+            "STRATEGY_INACTIVE",
+            "SYMBOL_NOT_MAPPED",
+            "OUTSIDE_TRADING_WINDOW",
+            "WEBHOOK_SIGNATURE_INVALID",
         ]
         | None
     ) = None
@@ -3804,6 +4103,11 @@ class OptionsLegResult(BaseModel):
             "BROKER_TIMEOUT",
             "INTERNAL_ERROR",
             "HISTORY_NOT_STORED",
+            "STRATEGY_NOT_FOUND",
+            "STRATEGY_INACTIVE",
+            "SYMBOL_NOT_MAPPED",
+            "OUTSIDE_TRADING_WINDOW",
+            "WEBHOOK_SIGNATURE_INVALID",
         ]
         | None
     ) = None
@@ -3865,6 +4169,11 @@ class ErrorResponse(BaseModel):
         "BROKER_TIMEOUT",
         "INTERNAL_ERROR",
         "HISTORY_NOT_STORED",
+        "STRATEGY_NOT_FOUND",
+        "STRATEGY_INACTIVE",
+        "SYMBOL_NOT_MAPPED",
+        "OUTSIDE_TRADING_WINDOW",
+        "WEBHOOK_SIGNATURE_INVALID",
     ]
     """
     The one error taxonomy. Each code has one HTTP status and one exception class in

@@ -28,6 +28,11 @@
      +-- BrokerTimeout  (BROKER_TIMEOUT, HTTP 504)
      +-- InternalError  (INTERNAL_ERROR, HTTP 500)
      +-- HistoryNotStored  (HISTORY_NOT_STORED, HTTP 404)
+     +-- StrategyNotFound  (STRATEGY_NOT_FOUND, HTTP 404)
+     +-- StrategyInactive  (STRATEGY_INACTIVE, HTTP 409)
+     +-- SymbolNotMapped  (SYMBOL_NOT_MAPPED, HTTP 422)
+     +-- OutsideTradingWindow  (OUTSIDE_TRADING_WINDOW, HTTP 422)
+     +-- WebhookSignatureInvalid  (WEBHOOK_SIGNATURE_INVALID, HTTP 401)
 """
 
 from __future__ import annotations
@@ -204,6 +209,36 @@ class HistoryNotStored(BrokergateError):
     default_message = 'These candles are not in the history store; download them first'
 
 
+class StrategyNotFound(BrokergateError):
+    code = 'STRATEGY_NOT_FOUND'
+    http_status = 404
+    default_message = 'No such strategy'
+
+
+class StrategyInactive(BrokergateError):
+    code = 'STRATEGY_INACTIVE'
+    http_status = 409
+    default_message = 'The strategy is not active'
+
+
+class SymbolNotMapped(BrokergateError):
+    code = 'SYMBOL_NOT_MAPPED'
+    http_status = 422
+    default_message = 'The symbol is not mapped in this strategy'
+
+
+class OutsideTradingWindow(BrokergateError):
+    code = 'OUTSIDE_TRADING_WINDOW'
+    http_status = 422
+    default_message = "The alert arrived outside the strategy's trading window"
+
+
+class WebhookSignatureInvalid(BrokergateError):
+    code = 'WEBHOOK_SIGNATURE_INVALID'
+    http_status = 401
+    default_message = 'The webhook signature is missing, stale or wrong'
+
+
 BY_CODE: dict[str, type[BrokergateError]] = {
     'VALIDATION_FAILED': ValidationFailed,
     'MALFORMED_JSON': MalformedJson,
@@ -231,6 +266,11 @@ BY_CODE: dict[str, type[BrokergateError]] = {
     'BROKER_TIMEOUT': BrokerTimeout,
     'INTERNAL_ERROR': InternalError,
     'HISTORY_NOT_STORED': HistoryNotStored,
+    'STRATEGY_NOT_FOUND': StrategyNotFound,
+    'STRATEGY_INACTIVE': StrategyInactive,
+    'SYMBOL_NOT_MAPPED': SymbolNotMapped,
+    'OUTSIDE_TRADING_WINDOW': OutsideTradingWindow,
+    'WEBHOOK_SIGNATURE_INVALID': WebhookSignatureInvalid,
 }
 
 __all__ = [
@@ -262,4 +302,9 @@ __all__ = [
     "BrokerTimeout",
     "InternalError",
     "HistoryNotStored",
+    "StrategyNotFound",
+    "StrategyInactive",
+    "SymbolNotMapped",
+    "OutsideTradingWindow",
+    "WebhookSignatureInvalid",
 ]

@@ -7,6 +7,7 @@ from storage.gateway_tables import ChartPreference, QueuedOrder
 from storage.models import ApiKey, BrokerCredential, BrokerSession, OrderAudit, User, UserSettings, utcnow
 from storage.operations_tables import TelegramBot, TelegramLink, TelegramMessage, TelegramPreference
 from storage.pystrategy_tables import PythonStrategy
+from storage.strategy_tables import Strategy, StrategySymbol, WebhookAlert
 from storage.stream_tables import OrderUpdateRecord
 
 __all__ = [
@@ -23,6 +24,8 @@ __all__ = [
     "PythonStrategy",
     "QueuedOrder",
     "SessionTiming",
+    "Strategy",
+    "StrategySymbol",
     "TelegramBot",
     "TelegramLink",
     "TelegramMessage",
@@ -30,6 +33,7 @@ __all__ = [
     "User",
     "UserSettings",
     "UserTotp",
+    "WebhookAlert",
     "make_engine",
     "session_scope",
     "upgrade",

@@ -18,6 +18,7 @@ from pathlib import Path
 BENCHMARKS = [
     "tools.bench_http",
     "tools.bench_sandbox",
+    "tools.bench_webhook",
     "tools.bench_streaming",
     "tools.bench_options",
     "tools.bench_security",

@@ -14,6 +14,7 @@ from gateway.console import (
     operations_routes,
     portfolio_routes,
     pystrategy_routes,
+    strategy_routes,
     trading_routes,
 )
 from gateway.console.assets import Assets
@@ -37,6 +38,7 @@ def register(app, console: Console) -> None:
         analytics_routes,
         pystrategy_routes,
         portfolio_routes,
+        strategy_routes,
     ):
         for path, name, endpoint, methods in module.routes(console):
             app.add_url_rule(path, name, endpoint, methods=methods)

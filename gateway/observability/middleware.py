@@ -15,6 +15,7 @@ from gateway import brokertime
 from gateway.clientip import ClientAddresses
 from gateway.observability.metrics import Metrics
 from gateway.observability.traffic import TrafficLog
+from gateway.webhooks.tokens import masked_path
 
 OBSERVATION = "brokergate.observation"
 # Monitoring scrapes and local assets would drown the calls worth reading in the log.
@@ -63,7 +64,7 @@ class Observe:
             else:
                 route = observation.get("route") or ("unmatched" if status == 404 else "other")
             self.metrics.observe(route, scope["method"], status, total_ms / 1000)
-            path = scope["path"]
+            path = masked_path(scope["path"])  # a webhook's token is a secret in its path
             if not path.startswith(_UNLOGGED_PREFIXES):
                 self.traffic.record(
                     address,

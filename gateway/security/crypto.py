@@ -12,7 +12,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-PURPOSES = ("broker-token", "broker-credentials", "api-key", "totp", "telegram-token")
+PURPOSES = ("broker-token", "broker-credentials", "api-key", "totp", "telegram-token", "webhook-token")
 
 
 class Vault:

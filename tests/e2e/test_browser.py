@@ -289,3 +289,34 @@ def test_portfolio_page_runs_a_backtest_and_draws_the_equity_curve(gateway, page
     assert page.locator("#items tbody tr").count() == 2
     assert page.locator("#summary dd").count() == 7
     assert not page_errors
+
+
+def test_strategies_page_creates_maps_and_shows_an_alert(gateway, page):
+    console_errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
+    page.goto(gateway + "/setup")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=confirm]", PASSWORD)
+    page.click("#create-admin")
+    page.wait_for_url(re.compile(r"/keys$"))
+
+    page.click("nav a[href='/strategies']")
+    page.wait_for_url(re.compile(r"/strategies$"))
+    page.fill("#create-strategy input[name=name]", "Browser")
+    page.uncheck("#create-strategy input[name=is_intraday]")
+    page.click("#create-strategy-button")
+    page.wait_for_selector("section.strategy:has-text('Browser')")
+    page.fill("section.strategy input[name=symbol]", "SBIN")
+    page.fill("section.strategy input[name=quantity]", "2")
+    page.click("section.strategy button:has-text('Map symbol')")
+    page.wait_for_selector("section.strategy td:has-text('SBIN')")
+    url = page.text_content("code.webhook-url").strip()
+    assert "{{strategy.order.action}}" in page.text_content("pre.alert-json")
+
+    alert = httpx.post(gateway + "/" + url.split("/", 3)[3], json={"symbol": "SBIN", "action": "BUY"})
+    page.reload()
+
+    assert alert.status_code == 200, alert.text
+    page.wait_for_selector("table.alerts td:has-text('placed')")
+    assert not [error for error in console_errors if "Content Security Policy" in error]

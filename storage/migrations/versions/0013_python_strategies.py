@@ -1,14 +1,14 @@
 """Python strategies: users' scripts run by the supervisor, with their state and schedule.
 
 Revision ID: 0013_python_strategies
-Revises: 0011_scale
+Revises: 0012_strategies
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_python_strategies"
-down_revision = "0011_scale"
+down_revision = "0012_strategies"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,7 @@
+"""What every webhook of brokergate shares: unguessable URL tokens with optional HMAC signing, path
+masking so a token never reaches a log, and the durable inbox that places each accepted alert once."""
+
+from gateway.webhooks.inbox import AlertInbox, Delivery
+from gateway.webhooks.tokens import WebhookTokens, masked_path, masked_text
+
+__all__ = ["AlertInbox", "Delivery", "WebhookTokens", "masked_path", "masked_text"]
