@@ -7,6 +7,7 @@ from storage.gateway_tables import ChartPreference, QueuedOrder
 from storage.models import ApiKey, BrokerCredential, BrokerSession, OrderAudit, User, UserSettings, utcnow
 from storage.operations_tables import TelegramBot, TelegramLink, TelegramMessage
 from storage.stream_tables import OrderUpdateRecord
+from storage.worker_tables import LeaderLease, OrderIntent, SandboxGeneration
 
 __all__ = [
     "ApiKey",
@@ -16,10 +17,13 @@ __all__ = [
     "ConsoleSession",
     "FreezeQuantity",
     "IpBan",
+    "LeaderLease",
     "MarketHoliday",
     "OrderAudit",
+    "OrderIntent",
     "OrderUpdateRecord",
     "QueuedOrder",
+    "SandboxGeneration",
     "SessionTiming",
     "TelegramBot",
     "TelegramLink",
