@@ -53,7 +53,7 @@ from sandbox.engine.rows import POSITIONS_OF_USER, RESTING_ORDERS, OrderRow
 from sandbox.engine.shared import SharedBooks
 from sandbox.engine.squareoff import square_off
 from sandbox.engine.timekeeping import Clock, system_clock, trading_date
-from sandbox.engine.transaction import Transaction, order_view
+from sandbox.engine.transaction import OrderIds, Transaction, order_view
 from sandbox.engine.wire import order_wire
 from sandbox.market.types import Quote
 from storage.sandbox_tables import (
@@ -151,6 +151,7 @@ class SandboxEngine:
         assert self._shared is not None
         with self._database.connect() as connection:
             generation = self._shared.lock(connection)
+            self._venue.order_ids = OrderIds()  # another process may have numbered orders since: read the highest
             prepared, txn = None, None
             try:
                 if generation != self._generation:
