@@ -114,6 +114,7 @@ def serve(
         access_log=False,
         workers=workers if workers > 1 else None,
         factory=workers > 1,
+        timeout_worker_healthcheck=60,  # a worker builds the whole gateway before it answers; slow on a busy machine
     )
 
 
