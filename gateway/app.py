@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse
 
 from gateway import envelope
+from gateway.background import Background
 from gateway.feed import build_feed, observe
 from gateway.marketclock import MarketClock
 from gateway.middleware import ApiKeys, RequestShape
@@ -55,37 +56,19 @@ def create_app(settings: Settings, *, validate_responses: bool = False, services
     spec = yaml.safe_load(SPEC_FILE.read_text())
     perimeter = Perimeter.build(settings, services)
 
-    clock = MarketClock(services.market, services.sandbox)
+    clock = MarketClock(services.market, services.sandbox, anchor=settings.clock_anchor)
 
     feed = build_feed(services)
     watch = OrderWatch(services.router, services.sessions, services.events, interval=settings.order_watch_interval)
+    # The market clock, feed, order watch, scheduler and bot: here, or in the leader of several workers.
+    background = Background(services, clock, feed, watch)
 
     @asynccontextmanager
     async def lifespan(_app):
-        clock.start()
-        await feed.start()
-        services.events.subscribe(feed.publish_order_update)
-        await watch.start()
-        services.scheduler.start()
-        services.events.subscribe(services.telegram.on_order_event)
-        services.telegram.schedule(services.scheduler)
-        await services.telegram.start()  # pending alerts from before the restart go out first
-        await services.historify.resume_interrupted()  # download jobs a stop or crash cut short
-        await services.pystrategies.start()  # ends scripts a crashed predecessor left, then supervises
-        await services.strategies.start()  # alerts left pending are placed; missed square-offs run
+        await background.start()
         yield
-        await services.strategies.stop()
-        await services.pystrategies.stop()  # every script: SIGTERM, then SIGKILL after the grace period
-        await services.historify.stop()
-        await services.telegram.stop()
-        services.scheduler.stop()
+        await background.stop()
         services.historify.store.close()  # releases the DuckDB file for the CLI
-        await watch.stop()
-        services.events.unsubscribe(feed.publish_order_update)
-        await feed.stop()
-        await clock.stop()
-        await services.sandbox.flush_events()  # the engine's worker stays: a test client may start the app again
-        services.events.unsubscribe(services.telegram.on_order_event)  # after the flush: late fills still queue
         await perimeter.close()  # write the traffic log's last rows
 
     app = AsyncApp(
@@ -140,7 +123,8 @@ def create_app(settings: Settings, *, validate_responses: bool = False, services
     app.market_clock = clock
     app.feed = feed
     app.order_watch = watch
-    observe(feed, clock, perimeter, services.sessions)
+    app.background = background
+    observe(feed, clock, perimeter, services.sessions, background)
     app.perimeter = perimeter
     return app
 

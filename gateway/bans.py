@@ -23,8 +23,8 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.clientip import ClientAddresses, is_inside, parse_networks
-from gateway.ratelimit import MovingWindows
 from gateway.settings import Settings
+from gateway.sharedlimits import counters
 from generated.errors import InvalidApiKey, IpBanned
 from storage import IpBan, session_scope, utcnow
 
@@ -51,7 +51,7 @@ class BanList:
             INVALID_KEY: parse_many(settings.ban_invalid_key_limit),
             NOT_FOUND: parse_many(settings.ban_not_found_limit),
         }
-        self._strikes = MovingWindows()
+        self._strikes = counters(settings.rate_limit_storage_url)  # strikes on any worker count together
         self._active: dict[str, datetime | None] = {}
         self._loaded_at = float("-inf")
 

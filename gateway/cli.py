@@ -64,6 +64,10 @@ def _accounts() -> Accounts:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (default from HOST, 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="REST port (default from PORT, 5000).")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, help="REST worker processes; more than 1 needs RATE_LIMIT_STORAGE_URL (see README)."),
+    ] = 1,
 ) -> None:
     """Start brokergate (creates .env and the database on first start)."""
     import uvicorn
@@ -79,7 +83,16 @@ def serve(
     if port:
         settings.port = port
     configure_logging(settings.log_level, (settings.app_key, settings.api_key_pepper))
-    application = create_app(settings)
+    if workers > 1:
+        from gateway.workers import prepare_workers
+
+        try:
+            prepare_workers(settings, workers)
+        except ValueError as e:
+            raise fail(str(e)) from None
+        application = "gateway.workers:worker_app"
+    else:
+        application = create_app(settings)
     base = f"http://{settings.host}:{settings.port}"
     err.print(
         f"brokergate REST on {base}  (API docs: {base}/api/docs)\n"
@@ -91,7 +104,18 @@ def serve(
         f"  curl -X POST {base}/api/v1/ping -H 'Content-Type: application/json' -d '{{\"apikey\":\"<key>\"}}'",
         highlight=False,
     )
-    uvicorn.run(application, host=settings.host, port=settings.port, log_config=None, access_log=False)
+    if workers > 1:
+        err.print(f"{workers} workers; one of them leads (market loop, WebSocket feed, scheduler)", highlight=False)
+    uvicorn.run(
+        application,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        workers=workers if workers > 1 else None,
+        factory=workers > 1,
+        timeout_worker_healthcheck=60,  # a worker builds the whole gateway before it answers; slow on a busy machine
+    )
 
 
 @db_app.command("upgrade")

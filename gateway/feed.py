@@ -80,10 +80,12 @@ def build_feed(services: Services) -> StreamingService:
     )
 
 
-def observe(feed: StreamingService, clock, perimeter, sessions) -> None:
+def observe(feed: StreamingService, clock, perimeter, sessions, background=None) -> None:
     """Report the feed, the market clock and broker sessions on /health and /metrics."""
 
     async def bus() -> dict:
+        if background is not None and not background.leads:
+            return {"leader": 0}  # a follower among workers: the leader serves the feed
         if feed.server is None:
             raise RuntimeError("the streaming service is not running")
         figures = feed.stats()

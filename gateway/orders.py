@@ -12,12 +12,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from gateway import emulation
@@ -35,7 +37,7 @@ from generated.api import (
 )
 from generated.contract import Account, GttRef, OrderRef
 from generated.errors import BY_CODE, BrokergateError, IdempotencyConflict, NotSupported, ValidationFailed
-from storage import OrderAudit, session_scope, utcnow
+from storage import OrderAudit, OrderIntent, session_scope, utcnow
 
 _OUTCOMES = ("place.accepted", "place.failed")
 
@@ -102,6 +104,9 @@ def split_orders(request: SplitOrderRequest) -> list[PlaceOrderRequest]:
 
 
 _AUDIT_INSERT = OrderAudit.__table__.insert()
+_CLAIM_INSERT = OrderIntent.__table__.insert()
+# How long a request waits for the answer of another request (another worker) placing the same key.
+CLAIM_WAIT_SECONDS = 15.0
 
 
 class OrderDesk:
@@ -278,14 +283,11 @@ class OrderDesk:
 
     async def _send(self, user: Principal, route: Route, request, key: str | None, send) -> dict:
         payload = request.model_dump(exclude={"apikey"}, exclude_none=True)
-        self._record(
-            user.user_id,
-            route.broker,
-            "place.requested",
-            None,
-            key,
-            {"fingerprint": _fingerprint(request), "request": payload},
-        )
+        intent = {"fingerprint": _fingerprint(request), "request": payload}
+        if key is None:
+            self._record(user.user_id, route.broker, "place.requested", None, None, intent)
+        elif not self._claim(user.user_id, route.broker, key, intent):
+            return await self._outcome_of_claimed(user.user_id, key, intent["fingerprint"])
         try:
             answer = with_mode(await send(route), route)
         except BrokergateError as e:
@@ -321,19 +323,45 @@ class OrderDesk:
             return recorded["answer"]
         raise BY_CODE[recorded["code"]](recorded["message"], **recorded.get("context", {}))
 
+    def _claim(self, user_id: int, broker: str, key: str, intent: dict) -> bool:
+        """Store the intent under `key` with the key's claim, in one transaction; False when the key was taken
+        (by another worker, or by an attempt that died before its outcome was stored)."""
+        try:
+            with self._engine.begin() as connection:
+                connection.execute(_CLAIM_INSERT, {"user_id": user_id, "client_order_id": key, "created_at": utcnow()})
+                connection.execute(_AUDIT_INSERT, _audit_row(user_id, broker, "place.requested", None, key, intent))
+        except IntegrityError:
+            return False
+        return True
+
+    async def _outcome_of_claimed(self, user_id: int, key: str, fingerprint: str) -> dict:
+        """The first attempt's answer once it is stored; the claim holder is placing it right now."""
+        deadline = time.monotonic() + CLAIM_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            if (known := self._replay(user_id, key, fingerprint)) is not None:
+                return known
+            await asyncio.sleep(0.02)
+        raise IdempotencyConflict(
+            f"client_order_id {key!r} is being placed by another request, or its first attempt stopped before "
+            "the broker answered; check the order book before using a new id"
+        )
+
     def _record(self, user_id: int, broker: str, event: str, order_id: str | None, key: str | None, payload: dict):
         # A Core insert, not an ORM unit of work: this runs twice per order on the event loop.
-        row = {
-            "user_id": user_id,
-            "broker": broker,
-            "event": event,
-            "order_id": order_id,
-            "client_order_id": key,
-            "payload": json.dumps(payload, sort_keys=True, default=str),
-            "created_at": utcnow(),
-        }
         with self._engine.begin() as connection:
-            connection.execute(_AUDIT_INSERT, row)
+            connection.execute(_AUDIT_INSERT, _audit_row(user_id, broker, event, order_id, key, payload))
+
+
+def _audit_row(user_id: int, broker: str, event: str, order_id: str | None, key: str | None, payload: dict) -> dict:
+    return {
+        "user_id": user_id,
+        "broker": broker,
+        "event": event,
+        "order_id": order_id,
+        "client_order_id": key,
+        "payload": json.dumps(payload, sort_keys=True, default=str),
+        "created_at": utcnow(),
+    }
 
 
 def _result(outcome: dict | BrokergateError) -> dict:

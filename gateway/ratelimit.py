@@ -142,7 +142,9 @@ class RateLimits:
             name: [(window, window.amount, window.get_expiry()) for window in windows]
             for name, windows in self._windows.items()
         }
-        self._counters = MovingWindows()
+        from gateway.sharedlimits import counters  # shared across workers when RATE_LIMIT_STORAGE_URL is set
+
+        self._counters = counters(settings.rate_limit_storage_url)
 
     def windows(self, name: str) -> list[RateLimitItem]:
         return self._windows[name]

@@ -25,6 +25,7 @@ from gateway.simulated import attach_simulators, simulated_brokers
 from gateway.strategies import StrategyService
 from gateway.telegram import TelegramService, TelegramStore
 from sandbox.engine import SandboxConfig, SandboxEngine
+from sandbox.engine.shared import SharedBooks
 from sandbox.engine.timekeeping import Clock, system_clock
 from sandbox.market import OfflineMarket
 from storage import make_engine, upgrade
@@ -79,6 +80,7 @@ class Services:
             ),
             clock=clock,
             on_order_event=events,
+            shared=SharedBooks() if settings.workers > 1 else None,  # several workers: take turns through the database
         )
         registry = Registry.discover()
         registry.provide(SANDBOX, SandboxPlugin(sandbox, market))

@@ -185,6 +185,20 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("MONITORING_RATE_LIMIT", "monitoring_rate_limit"),
         description="GET /health and GET /metrics, per client address, apart from the API's budget.",
     )
+    # Several workers (gateway/sharedlimits.py): where rate limits and ban strikes are counted for all of them.
+    rate_limit_storage_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("RATE_LIMIT_STORAGE_URL", "rate_limit_storage_url")
+    )
+    # Set by `brokergate serve --workers N` for its workers: how many there are, and the wall-clock moment
+    # (epoch seconds) their offline markets started at, so all step the same prices.
+    workers: int = Field(default=1, ge=1, validation_alias=AliasChoices("BROKERGATE_WORKERS", "workers"))
+    clock_anchor: float | None = Field(
+        default=None, validation_alias=AliasChoices("BROKERGATE_CLOCK_ANCHOR", "clock_anchor")
+    )
+    # How long the leader's lease lasts unrenewed (gateway/leader.py); a follower takes over after it.
+    leader_lease_seconds: float = Field(
+        default=10.0, gt=1.0, validation_alias=AliasChoices("LEADER_LEASE_SECONDS", "leader_lease_seconds")
+    )
     monitoring_addresses: str = Field(
         default="",
         validation_alias=AliasChoices("MONITORING_ADDRESSES", "monitoring_addresses"),

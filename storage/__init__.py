@@ -9,6 +9,7 @@ from storage.operations_tables import TelegramBot, TelegramLink, TelegramMessage
 from storage.pystrategy_tables import PythonStrategy
 from storage.strategy_tables import Strategy, StrategySymbol, WebhookAlert
 from storage.stream_tables import OrderUpdateRecord
+from storage.worker_tables import LeaderLease, OrderIntent, SandboxGeneration
 
 __all__ = [
     "ApiKey",
@@ -18,11 +19,14 @@ __all__ = [
     "ConsoleSession",
     "FreezeQuantity",
     "IpBan",
+    "LeaderLease",
     "MarketHoliday",
     "OrderAudit",
+    "OrderIntent",
     "OrderUpdateRecord",
     "PythonStrategy",
     "QueuedOrder",
+    "SandboxGeneration",
     "SessionTiming",
     "Strategy",
     "StrategySymbol",

@@ -17,6 +17,7 @@ from streaming.bus import (
 )
 from streaming.fanout import ClientQueue
 from streaming.journal import OrderJournal
+from streaming.journaltail import JournalTail
 from streaming.payloads import market_data_frame, project_tick, tick_payload
 from streaming.protocol import EXCHANGES, ErrorCode, InstrumentKey, Mode, ProtocolError, parse_message
 from streaming.server import CloseCode, ServerLimits, StreamingServer
@@ -34,6 +35,7 @@ __all__ = [
     "ErrorCode",
     "FeedStalled",
     "InstrumentKey",
+    "JournalTail",
     "MarketSource",
     "Mode",
     "OfflineAdapter",

@@ -135,6 +135,12 @@ class StreamingService:
         stored.add_done_callback(lambda done: self._loop.call_soon_threadsafe(self._send_stored, user_id, order, done))  # type: ignore[union-attr]
         return None
 
+    def publish_journaled(self, user_id: int, update: dict[str, Any]) -> None:
+        """Send an order update that is already in the journal, `sequence` included (stored by another worker)."""
+        if self._publisher is None:
+            raise RuntimeError("StreamingService.publish_journaled called before start()")
+        self._publisher.publish(order_topic(user_id), update)
+
     def _send_stored(self, user_id: int, order: dict[str, Any], stored: Future) -> None:
         try:
             sequence = stored.result()

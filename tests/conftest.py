@@ -10,7 +10,7 @@ import pytest
 from gateway.app import create_app
 from gateway.settings import Settings
 
-pytest_plugins = ["tests.postgres"]  # the `databases` marker: SQLite and a throw-away PostgreSQL
+pytest_plugins = ["tests.postgres", "tests.keyvalue"]  # `databases`: SQLite and PostgreSQL; a Valkey server
 
 APP_KEY = "a1" * 32
 PEPPER = "b2" * 32

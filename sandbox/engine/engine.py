@@ -50,9 +50,10 @@ from sandbox.engine.models import (
     TradeView,
 )
 from sandbox.engine.rows import POSITIONS_OF_USER, RESTING_ORDERS, OrderRow
+from sandbox.engine.shared import SharedBooks
 from sandbox.engine.squareoff import square_off
 from sandbox.engine.timekeeping import Clock, system_clock, trading_date
-from sandbox.engine.transaction import Transaction, order_view
+from sandbox.engine.transaction import OrderIds, Transaction, order_view
 from sandbox.engine.wire import order_wire
 from sandbox.market.types import Quote
 from storage.sandbox_tables import (
@@ -92,8 +93,11 @@ class SandboxEngine:
         *,
         clock: Clock = system_clock,
         on_order_event: OrderEventHook | None = None,
+        shared: SharedBooks | None = None,
     ) -> None:
         self._database = database
+        self._shared = shared  # engines in other processes use the same books (sandbox.engine.shared)
+        self._generation: int | None = None
         self._venue = Venue(market, config or SandboxConfig())
         self._gtts = gtt.GttIndex()
         self._clock = clock
@@ -117,6 +121,8 @@ class SandboxEngine:
         self, work: Callable[[Transaction], Result], now: datetime | None, loop: asyncio.AbstractEventLoop
     ) -> Result:
         now = now or self._clock()
+        if self._shared is not None:
+            return self._transact_shared(work, now, loop)
         if not self._is_loaded or self._rolled_over_on != trading_date(now):
             self._prepare(now)
         with self._database.connect() as connection:
@@ -137,6 +143,58 @@ class SandboxEngine:
         if txn.changed_orders and self._on_order_event is not None:
             loop.call_soon_threadsafe(self._announce, txn.changed_orders)
         return result
+
+    def _transact_shared(
+        self, work: Callable[[Transaction], Result], now: datetime, loop: asyncio.AbstractEventLoop
+    ) -> Result:
+        """`_transact` under the books' lock shared with other processes; indexes reloaded when they moved."""
+        assert self._shared is not None
+        with self._database.connect() as connection:
+            generation = self._shared.lock(connection)
+            self._venue.order_ids = OrderIds()  # another process may have numbered orders since: read the highest
+            prepared, txn = None, None
+            try:
+                if generation != self._generation:
+                    self._is_loaded = False
+                if not self._is_loaded or self._rolled_over_on != trading_date(now):
+                    prepared = self._prepare_in(connection, now)
+                txn = Transaction(connection, self._venue.config, now)
+                before = (self._venue.resting.changes, self._gtts.changes, self._is_loaded)
+                result = work(txn)
+                txn.flush()
+                rolled_over = prepared is not None and prepared != self._rolled_over_on
+                if rolled_over or before != (self._venue.resting.changes, self._gtts.changes, self._is_loaded):
+                    generation = self._shared.bump(connection)
+                connection.commit()
+            except BaseException:
+                connection.rollback()
+                self._is_loaded = False  # whatever this transaction did to the indexes is undone by a reload
+                self._rolled_over_on = None
+                raise
+            finally:
+                if txn is not None:
+                    txn.close()
+        self._generation = generation
+        if prepared is not None:
+            self._is_loaded, self._rolled_over_on = True, prepared
+        if txn.changed_orders and self._on_order_event is not None:
+            loop.call_soon_threadsafe(self._announce, txn.changed_orders)
+        return result
+
+    def _prepare_in(self, connection, now: datetime) -> date:
+        """`_prepare`'s work inside the caller's transaction; answer the trading day it prepared."""
+        txn = Transaction(connection, self._venue.config, now)
+        try:
+            if not self._is_loaded:
+                self._load_indexes(txn)
+            if self._rolled_over_on != txn.day:
+                holdings.settle(txn, self._venue.config)
+                holdings.roll_over_positions(txn)
+                gtt.expire_due(txn, self._gtts)
+            txn.flush()
+        finally:
+            txn.close()
+        return txn.day
 
     def _prepare(self, now: datetime) -> None:
         """Rebuild the indexes from the database once, and roll over to a new trading day once."""

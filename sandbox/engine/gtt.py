@@ -119,6 +119,7 @@ class GttIndex:
     def __init__(self) -> None:
         self._by_symbol: dict[tuple[str, str], dict[str, list[Leg]]] = {}
         self._symbol_of: dict[str, tuple[str, str]] = {}
+        self.changes = 0  # grows with every add and remove, so an engine can tell its index moved
 
     def __len__(self) -> int:
         return len(self._symbol_of)
@@ -131,11 +132,13 @@ class GttIndex:
         key = (row.exchange, row.symbol)
         self._by_symbol.setdefault(key, {})[row.gtt_id] = stored_legs(row)
         self._symbol_of[row.gtt_id] = key
+        self.changes += 1
 
     def remove(self, gtt_id: str) -> None:
         key = self._symbol_of.pop(gtt_id, None)
         if key is None:
             return
+        self.changes += 1
         entries = self._by_symbol[key]
         del entries[gtt_id]
         if not entries:

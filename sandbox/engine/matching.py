@@ -84,6 +84,7 @@ class RestingIndex:
         self._books: dict[tuple[str, str], _SymbolBook] = {}
         self._entries: dict[str, tuple[tuple[str, str], str, tuple[float, int, str]]] = {}
         self._arrival = itertools.count()
+        self.changes = 0  # grows with every add and remove, so an engine can tell its index moved
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -107,6 +108,7 @@ class RestingIndex:
     def _add(self, order_id: str, key: tuple[str, str], side: str, level: Decimal) -> None:
         self.remove(order_id)
         entry = (float(level), next(self._arrival), order_id)
+        self.changes += 1
         insort(getattr(self._books.setdefault(key, _SymbolBook()), side), entry)
         self._entries[order_id] = (key, side, entry)
 
@@ -115,6 +117,7 @@ class RestingIndex:
         if found is None:
             return
         key, side, entry = found
+        self.changes += 1
         book = self._books[key]
         entries = getattr(book, side)
         del entries[bisect_left(entries, entry)]
