@@ -66,6 +66,31 @@ def page():
             browser.close()
 
 
+def _first_admin(page, gateway: str) -> None:
+    """Create the first administrator on /setup, which lands on the Keys page."""
+    page.goto(gateway + "/setup")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=confirm]", PASSWORD)
+    page.click("#create-admin")
+    page.wait_for_url(re.compile(r"/keys$"))
+
+
+def _script_errors(page) -> list[str]:
+    """The page's script errors as they happen (a missing resource, such as the favicon, is not one)."""
+    console_errors: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            message.type == "error"
+            and "Failed to load resource" not in message.text
+            and console_errors.append(message.text)
+        ),
+    )
+    page.on("pageerror", lambda error: console_errors.append(str(error)))
+    return console_errors
+
+
 def test_setup_key_logout_login_and_dashboard(gateway, page):
     console_errors: list[str] = []
     page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
@@ -156,12 +181,7 @@ def test_setup_key_logout_login_and_dashboard(gateway, page):
 def test_admin_data_latency_and_traffic_pages(gateway, page, tmp_path):
     console_errors: list[str] = []
     page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
-    page.goto(gateway + "/setup")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", PASSWORD)
-    page.fill("input[name=confirm]", PASSWORD)
-    page.click("#create-admin")
-    page.wait_for_url(re.compile(r"/keys$"))
+    _first_admin(page, gateway)
     page.click("#create-key")
     api_key = page.text_content("#api-key-value").strip()
     httpx.post(f"{gateway}/api/v1/orderbook", json={"apikey": api_key})
@@ -196,23 +216,8 @@ ANALYTICS_CHARTS = {"oitracker": ("pain-chart",), "ivchart": ("greek-chart",), "
 
 
 def test_analytics_pages_draw_charts_with_data(gateway, page):
-    console_errors: list[str] = []
-    # The page has no favicon; a missing resource is the browser's business, a script error is ours.
-    page.on(
-        "console",
-        lambda message: (
-            message.type == "error"
-            and "Failed to load resource" not in message.text
-            and console_errors.append(message.text)
-        ),
-    )
-    page.on("pageerror", lambda error: console_errors.append(str(error)))
-    page.goto(gateway + "/setup")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", PASSWORD)
-    page.fill("input[name=confirm]", PASSWORD)
-    page.click("#create-admin")
-    page.wait_for_url(re.compile(r"/keys$"))
+    console_errors = _script_errors(page)
+    _first_admin(page, gateway)
     page.click("#create-key")
 
     for tool in ANALYTICS_PAGES:
@@ -232,23 +237,8 @@ def test_analytics_pages_draw_charts_with_data(gateway, page):
 
 
 def test_python_strategies_page_writes_starts_shows_the_log_and_stops_a_script(gateway, page):
-    console_errors: list[str] = []
-    # The page has no favicon; a missing resource is the browser's business, a script error is ours.
-    page.on(
-        "console",
-        lambda message: (
-            message.type == "error"
-            and "Failed to load resource" not in message.text
-            and console_errors.append(message.text)
-        ),
-    )
-    page.on("pageerror", lambda error: console_errors.append(str(error)))
-    page.goto(gateway + "/setup")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", PASSWORD)
-    page.fill("input[name=confirm]", PASSWORD)
-    page.click("#create-admin")
-    page.wait_for_url(re.compile(r"/keys$"))
+    console_errors = _script_errors(page)
+    _first_admin(page, gateway)
 
     page.click("nav a[href='/python']")
     page.fill("#pystrategy-name", "ticker")
@@ -267,12 +257,7 @@ def test_python_strategies_page_writes_starts_shows_the_log_and_stops_a_script(g
 def test_portfolio_page_runs_a_backtest_and_draws_the_equity_curve(gateway, page):
     page_errors: list[str] = []
     page.on("pageerror", lambda error: page_errors.append(str(error)))
-    page.goto(gateway + "/setup")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", PASSWORD)
-    page.fill("input[name=confirm]", PASSWORD)
-    page.click("#create-admin")
-    page.wait_for_url(re.compile(r"/keys$"))
+    _first_admin(page, gateway)
     page.click("#create-key")
 
     page.click("nav >> text=Portfolio")
@@ -294,12 +279,7 @@ def test_portfolio_page_runs_a_backtest_and_draws_the_equity_curve(gateway, page
 def test_strategies_page_creates_maps_and_shows_an_alert(gateway, page):
     console_errors: list[str] = []
     page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
-    page.goto(gateway + "/setup")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", PASSWORD)
-    page.fill("input[name=confirm]", PASSWORD)
-    page.click("#create-admin")
-    page.wait_for_url(re.compile(r"/keys$"))
+    _first_admin(page, gateway)
 
     page.click("nav a[href='/strategies']")
     page.wait_for_url(re.compile(r"/strategies$"))
