@@ -115,5 +115,6 @@ class Services:
             poll_seconds=settings.telegram_poll_seconds,
         )
         services.pystrategies = PythonStrategies(engine, accounts, settings, market.calendar, scheduler)
-        services.strategies = StrategyService.build(services, clock)
+        # A refused webhook alert or its failed orders: the strategy's owner hears of it on Telegram.
+        services.strategies = StrategyService.build(services, clock, on_refused=services.telegram.on_strategy_refused)
         return services

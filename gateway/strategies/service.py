@@ -2,6 +2,8 @@
 
 A delivery is checked (token, signature, active, mapped, window) and turned into its orders before
 anything is stored, so a refusal is a typed 4xx with the reason, recorded for the owner to see.
+A refusal of a known strategy's alert, and an alert whose orders fail, also go to `on_refused` (the
+app hands it the Telegram outbox), in words without the webhook token.
 An accepted alert goes to the durable inbox, which places it through the action center and order
 desk (auto or semi-auto, sandbox or live, as for `/api/v1`), once.
 
@@ -55,18 +57,22 @@ class StrategyService:
         *,
         is_trading_day: Callable,
         clock: Callable[[], datetime],
-        on_refused: Callable[[int, str], None] | None = None,
+        on_refused: Callable[[int, str, str | None], None] | None = None,
     ) -> None:
         self.store = store
         self.inbox = inbox
         self._scheduler = scheduler
         self._is_trading_day = is_trading_day
         self._clock = clock
+        # (owner's user id, text, dedupe key or None): told of each refused alert and failed placement
         self._on_refused = on_refused
+        inbox.on_settled = self._placement_failed
         scheduler.task(SQUAREOFF_TASK)(self.square_off)
 
     @classmethod
-    def build(cls, services, clock: Callable[[], datetime]) -> StrategyService:
+    def build(
+        cls, services, clock: Callable[[], datetime], on_refused: Callable[[int, str, str | None], None] | None = None
+    ) -> StrategyService:
         settings = services.settings
         tokens = WebhookTokens(settings.app_key, settings.api_key_pepper)
         store = StrategyStore(services.engine, tokens, settings.host_server)
@@ -87,7 +93,14 @@ class StrategyService:
             clock=clock,
         )
         calendar = services.market.calendar
-        return cls(store, inbox, services.scheduler, is_trading_day=calendar.is_trading_day, clock=clock)
+        return cls(
+            store,
+            inbox,
+            services.scheduler,
+            is_trading_day=calendar.is_trading_day,
+            clock=clock,
+            on_refused=on_refused,
+        )
 
     # -- the owner's view and changes ------------------------------------------------------------------
 
@@ -160,27 +173,60 @@ class StrategyService:
         self, kind: str, token: str, raw: bytes, *, idempotency_key: str | None, signature: str | None
     ) -> tuple[dict, int]:
         """Check a webhook delivery and hand it to the inbox; `kind` is `alert` or `chartink`."""
-        if len(raw) > MAX_WEBHOOK_BYTES:
-            raise PayloadTooLarge(f"A webhook body may be at most {MAX_WEBHOOK_BYTES} bytes; this one is {len(raw)}")
-        loaded = self.store.by_token(token)
+        loaded = self.store.by_token(token)  # an unknown token has no owner to tell of the refusal
         strategy = loaded.strategy
-        if not self.store.tokens.is_signed(strategy.signing_secret_encrypted, raw, signature):
-            raise WebhookSignatureInvalid(
-                f"Strategy {strategy.name} takes signed alerts only: send X-Brokergate-Signature (t=..,v1=..)"
-            )
-        body = _parsed(raw)
-        delivery = Delivery(SOURCE, strategy.id, strategy.user_id, kind, raw, body, idempotency_key=idempotency_key)
+        delivery = Delivery(SOURCE, strategy.id, strategy.user_id, kind, raw, {}, idempotency_key=idempotency_key)
         try:
-            delivery.plan, skipped = self._plan(kind, loaded, body)
+            if len(raw) > MAX_WEBHOOK_BYTES:
+                raise PayloadTooLarge(
+                    f"A webhook body may be at most {MAX_WEBHOOK_BYTES} bytes; this one is {len(raw)}"
+                )
+            if not self.store.tokens.is_signed(strategy.signing_secret_encrypted, raw, signature):
+                raise WebhookSignatureInvalid(
+                    f"Strategy {strategy.name} takes signed alerts only: send X-Brokergate-Signature (t=..,v1=..)"
+                )
+            delivery.payload = _parsed(raw)
+        except BrokergateError as e:  # refused before the body could be read: told, not recorded
+            what = "Chartink alert" if kind == "chartink" else "alert"
+            self._tell(strategy.user_id, f"Strategy {strategy.name}: {what} refused: {e.message}", token)
+            raise
+        try:
+            delivery.plan, skipped = self._plan(kind, loaded, delivery.payload)
         except BrokergateError as e:
             self.inbox.refuse(delivery, e)
-            if self._on_refused is not None:
-                self._on_refused(strategy.user_id, f"Strategy {strategy.name}: alert refused: {e.message}")
+            what = _described_alert(kind, delivery.payload)
+            self._tell(strategy.user_id, f"Strategy {strategy.name}: {what} refused: {e.message}", token)
             raise
         answer, status = await self.inbox.deliver(delivery)
         if skipped and status < 400:
             answer = {**answer, "skipped": skipped}
         return answer, status
+
+    def _placement_failed(self, alert, answer: dict) -> None:
+        """The inbox settled an alert with orders that failed: tell the strategy's owner, once per alert."""
+        if alert.source != SOURCE or self._on_refused is None:
+            return
+        failed = [order for order in answer.get("orders", []) if order.get("status") == "error"]
+        if answer.get("status") != "error" and not failed:
+            return
+        loaded = self.store.by_id(alert.source_id)
+        name = loaded.strategy.name if loaded is not None else f"#{alert.source_id}"
+        lines = [f"{o['action']} {o['symbol']} {o['exchange']}: {o.get('message', 'failed')}" for o in failed]
+        if not lines:
+            lines = [answer.get("message", "failed")]
+        what = {"chartink": "Chartink alert", "squareoff": "square-off"}.get(alert.kind, "alert")
+        text = f"Strategy {name}: {what} {alert.id}, orders failed:\n" + "\n".join(lines)
+        self._tell(alert.user_id, text, None, key=f"strategy-alert:{alert.id}:failed")
+
+    def _tell(self, user_id: int, text: str, token: str | None, *, key: str | None = None) -> None:
+        if self._on_refused is None:
+            return
+        if token:
+            text = text.replace(token, "[token]")  # a platform may echo its URL back in a field
+        try:
+            self._on_refused(user_id, text[:2000], key)
+        except Exception:  # a notice must never turn an answered webhook into a 500
+            log.exception("telling user %s of a webhook alert failed", user_id)
 
     def _plan(self, kind: str, loaded: Loaded, body: dict) -> tuple[list[dict], list[str]]:
         strategy = loaded.strategy
@@ -269,6 +315,15 @@ def _parsed(raw: bytes) -> dict:
     if not isinstance(body, dict):
         raise ValidationFailed("The webhook body must be a JSON object")
     return body
+
+
+def _described_alert(kind: str, body: dict) -> str:
+    """What the alert asked for, in a few words; never the webhook URL a Chartink payload carries."""
+    if kind == "chartink":
+        scan, stocks = str(body.get("scan_name", ""))[:80], str(body.get("stocks", ""))[:120]
+        return f"Chartink alert {scan!r} ({stocks})" if scan else "Chartink alert"
+    words = " ".join(str(body.get(name, ""))[:40] for name in ("action", "symbol", "exchange") if body.get(name))
+    return f"alert {words}" if words else "alert"
 
 
 def _model(model, body: dict):

@@ -77,6 +77,11 @@ class TelegramService:
         if self.store.enqueue(user_id, f"order.{kind}", text, dedupe_key=key):
             self._wake.set()
 
+    def on_strategy_refused(self, user_id: int, text: str, key: str | None = None) -> None:
+        """A webhook alert of the user's strategy was refused or its orders failed: an order notification."""
+        if self.store.enqueue(user_id, "strategy.refused", text, dedupe_key=key):
+            self._wake.set()
+
     def notify(self, user_id: int, text: str) -> bool:
         """Queue a message to the user's chat; False when the user has no linked chat."""
         queued = self.store.enqueue(user_id, "notify", text, alert=False)

@@ -37,6 +37,7 @@ PREFERENCE_OF_KIND = {
     "order.rejected": "order_notifications",
     "order.cancelled": "order_notifications",
     "order.filled": "trade_notifications",
+    "strategy.refused": "order_notifications",  # a webhook alert refused or its orders failed
     "pnl": "pnl_notifications",
 }
 

@@ -73,6 +73,8 @@ class AlertInbox:
         self._accepting: defaultdict[tuple[str, int], asyncio.Lock] = defaultdict(asyncio.Lock)
         self._placing: defaultdict[tuple[str, int], asyncio.Lock] = defaultdict(asyncio.Lock)
         self._tasks: dict[int, asyncio.Task] = {}
+        # Told of every alert this process settles (alert, answer), e.g. to tell its owner of failed orders.
+        self.on_settled: Callable[[WebhookAlert, dict], None] | None = None
 
     async def deliver(self, delivery: Delivery) -> tuple[dict, int]:
         """Accept `delivery` (or find the alert it repeats) and answer with its outcome, or `queued`."""
@@ -191,6 +193,11 @@ class AlertInbox:
                     500,
                 )
             self._finish(alert_id, answer, status)
+            if self.on_settled is not None:
+                try:
+                    self.on_settled(alert, answer)
+                except Exception:  # a listener's fault must not undo a settled placement
+                    log.exception("the listener of webhook alert %s failed", alert_id)
             return answer, status
 
     async def _place(self, alert: WebhookAlert) -> tuple[dict, int]:
