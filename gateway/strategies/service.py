@@ -185,7 +185,7 @@ class StrategyService:
                 raise WebhookSignatureInvalid(
                     f"Strategy {strategy.name} takes signed alerts only: send X-Brokergate-Signature (t=..,v1=..)"
                 )
-            delivery.payload = _parsed(raw)
+            delivery.payload = _masked(_parsed(raw), token)  # Chartink echoes its webhook_url: never store the token
         except BrokergateError as e:  # refused before the body could be read: told, not recorded
             what = "Chartink alert" if kind == "chartink" else "alert"
             self._tell(strategy.user_id, f"Strategy {strategy.name}: {what} refused: {e.message}", token)
@@ -324,6 +324,19 @@ def _described_alert(kind: str, body: dict) -> str:
         return f"Chartink alert {scan!r} ({stocks})" if scan else "Chartink alert"
     words = " ".join(str(body.get(name, ""))[:40] for name in ("action", "symbol", "exchange") if body.get(name))
     return f"alert {words}" if words else "alert"
+
+
+def _masked(value, token: str | None):
+    """`value` with the webhook token blanked out of every string in it."""
+    if not token:
+        return value
+    if isinstance(value, str):
+        return value.replace(token, "[token]")
+    if isinstance(value, dict):
+        return {key: _masked(item, token) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_masked(item, token) for item in value]
+    return value
 
 
 def _model(model, body: dict):

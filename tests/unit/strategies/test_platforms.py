@@ -139,3 +139,17 @@ def test_malformed_bodies_are_400(strategy, deliver, body):
     created = strategy()
 
     assert deliver(created["webhook_url"], body).status_code == 400
+
+
+def test_a_chartink_alert_echoing_its_webhook_url_is_stored_without_the_token(strategy, deliver, trader, app):
+    created = strategy(name="Echo", platform="chartink", trading_mode="BOTH")
+    token = created["webhook_url"].rsplit("/", 1)[1]
+
+    echoed = {**_chartink("Breakout Buy", "SBIN"), "webhook_url": created["webhook_url"]}
+    assert deliver(created["webhook_url"], echoed).status_code == 200
+
+    history = trader("strategies/alerts", strategy_id=created["strategy_id"])["data"]
+    assert history and token not in json.dumps(history)
+    with app.services.engine.connect() as connection:
+        stored = connection.exec_driver_sql("SELECT payload FROM webhook_alerts").scalars().all()
+    assert stored and not [payload for payload in stored if token in payload]
