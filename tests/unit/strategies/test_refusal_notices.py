@@ -7,7 +7,6 @@ import pytest
 from sqlmodel import select
 
 from storage import TelegramMessage, session_scope
-
 from tests.conftest import eventually
 from tests.unit.telegram.fake_bot_api import TOKEN, FakeBotApi
 
