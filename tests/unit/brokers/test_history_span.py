@@ -12,7 +12,9 @@ from datetime import datetime
 import pytest
 
 from brokers.angel.simulator import AngelSimulator
+from brokers.dhan.simulator import DhanSimulator
 from brokers.upstox.simulator import UpstoxSimulator
+from brokers.zerodha.simulator import KiteSimulator
 from generated.api import HistoryRequest
 from generated.errors import ValidationFailed
 from sandbox.market import IST, OfflineMarket
@@ -20,10 +22,17 @@ from sandbox.market import IST, OfflineMarket
 SUNDAY = datetime(2026, 12, 6, 12, 0, tzinfo=IST)
 
 
-@pytest.fixture(params=[AngelSimulator, UpstoxSimulator], ids=["angel", "upstox"])
-async def simulator(request):
-    simulator = request.param(OfflineMarket(7, start=SUNDAY))
-    yield simulator
+# Each broker's simulator and the most days of 1m candles it serves per call.
+BROKERS = {"angel": (AngelSimulator, 30), "upstox": (UpstoxSimulator, 30), "zerodha": (KiteSimulator, 60),
+           "dhan": (DhanSimulator, 90)}  # fmt: skip
+
+
+@pytest.fixture(params=list(BROKERS))
+async def broker(request):
+    """A broker's simulator on a market pinned to SUNDAY, and its per-call limit of 1m days."""
+    kind, limit = BROKERS[request.param]
+    simulator = kind(OfflineMarket(7, start=SUNDAY))
+    yield simulator, limit
     await simulator.close()
 
 
@@ -31,19 +40,21 @@ def _history(interval: str, start: str, end: str) -> HistoryRequest:
     return HistoryRequest(symbol="SBIN", exchange="NSE", interval=interval, start_date=start, end_date=end)
 
 
-async def test_minutes_from_centuries_back_are_refused_before_reaching_the_broker(simulator):
+async def test_minutes_from_centuries_back_are_refused_before_reaching_the_broker(broker):
+    simulator, limit = broker
     plugin, account = simulator.plugin(rate_limits=[]), simulator.issue_session()
     calls = len(simulator.requests)
 
     with pytest.raises(ValidationFailed) as refused:
         await plugin.history(account, _history("1m", "0950-01-01", "2026-11-02"))
 
-    assert "at most 30 days of 1m candles" in refused.value.message
+    assert f"at most {limit} days of 1m candles" in refused.value.message
     assert refused.value.http_status == 400
     assert len(simulator.requests) == calls
 
 
-async def test_a_month_of_minutes_is_served_in_one_call(simulator):
+async def test_a_month_of_minutes_is_served_in_one_call(broker):
+    simulator, _ = broker
     plugin, account = simulator.plugin(rate_limits=[]), simulator.issue_session()
 
     candles = await plugin.history(account, _history("1m", "2026-11-02", "2026-12-01"))
