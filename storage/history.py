@@ -421,10 +421,11 @@ class IngestJournal:
                 "INSERT INTO ingest_jobs VALUES (?, ?, ?, ?, ?, ?, ?, now(), now())",
                 [job[name] for name in JOB_COLUMNS[:7]],
             )
-            cursor.executemany(
-                "INSERT INTO ingest_items VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, NULL)",
-                [[job["id"], seq, *item] for seq, item in enumerate(items)],
-            )
+            if items:  # a download with nothing missing is a job of no items; DuckDB refuses an empty executemany
+                cursor.executemany(
+                    "INSERT INTO ingest_items VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, NULL)",
+                    [[job["id"], seq, *item] for seq, item in enumerate(items)],
+                )
 
     def jobs(
         self, *, user_id: int | None = None, statuses: Sequence[str] = (), limit: int = 50

@@ -87,6 +87,8 @@ INTERVAL_TO_UPSTREAM = {
     "D": "ONE_DAY",
 }
 INTERVAL_FROM_UPSTREAM = invert(INTERVAL_TO_UPSTREAM)
+# The same page's longest range one getCandleData call may span, in days, per interval.
+MAX_DAYS = {"1m": 30, "3m": 60, "5m": 100, "10m": 100, "15m": 200, "30m": 200, "1h": 400, "D": 2000}
 INTERVAL_GROUPS = {
     "seconds": [],
     "minutes": ["1m", "3m", "5m", "10m", "15m", "30m"],

@@ -205,7 +205,7 @@ class AngelPlugin:
         return results
 
     async def history(self, account: Account, request: HistoryRequest) -> list[Candle]:
-        check_history(request, mapping.INTERVAL_TO_UPSTREAM, BROKER, broker=BROKER)
+        check_history(request, mapping.INTERVAL_TO_UPSTREAM, BROKER, mapping.MAX_DAYS, broker=BROKER)
         session = auth.decode_session(account.token)
         instrument = await self._instrument(request.exchange, request.symbol)
         body = mapping.candle_request(instrument, request.interval, str(request.start_date), str(request.end_date))

@@ -145,9 +145,17 @@ def order_detail(order: Order) -> OrderDetail:
     return OrderDetail.model_validate(order.model_dump() | {"price_type": order.pricetype})
 
 
-def check_history(request: HistoryRequest, intervals: Mapping[str, Any], broker: str, /, **context: Any) -> None:
-    """Refuse a history request for an interval `broker` lacks (NotSupported, naming the `intervals` it offers)
-    or with its dates the wrong way round (ValidationFailed); the errors carry `context` (such as `broker=`)."""
+def check_history(
+    request: HistoryRequest,
+    intervals: Mapping[str, Any],
+    broker: str,
+    /,
+    max_days: Mapping[str, int] | None = None,
+    **context: Any,
+) -> None:
+    """Refuse a history request for an interval `broker` lacks (NotSupported, naming the `intervals` it offers),
+    with its dates the wrong way round, or spanning more days than `broker` serves in one call for that
+    interval (`max_days`; ValidationFailed); the errors carry `context` (such as `broker=`)."""
     if request.interval not in intervals:
         offered = ", ".join(intervals)
         raise NotSupported(
@@ -155,3 +163,12 @@ def check_history(request: HistoryRequest, intervals: Mapping[str, Any], broker:
         )
     if request.start_date > request.end_date:
         raise ValidationFailed("start_date is after end_date", field="start_date", **context)
+    # Without this a start_date centuries back reached the broker as one request for every minute since.
+    limit = (max_days or {}).get(request.interval)
+    if limit is not None and (request.end_date - request.start_date).days >= limit:
+        raise ValidationFailed(
+            f"{broker} serves at most {limit} days of {request.interval} candles per request; "
+            f"ask for {request.start_date} to {request.end_date} in parts, or download them to the history store",
+            field="start_date",
+            **context,
+        )

@@ -117,6 +117,8 @@ STATUS_BY_STATUS_AND_TYPE = {
 # unified name), and daily candles from a separate endpoint.
 INTERVAL_TO_UPSTREAM = {"1m": "1", "5m": "5", "15m": "15", "1h": "60", "D": "D"}
 INTERVAL_FROM_UPSTREAM = invert(INTERVAL_TO_UPSTREAM)
+# Dhan's intraday chart serves at most 90 days per call; its daily chart has no such limit.
+MAX_DAYS = {"1m": 90, "5m": 90, "15m": 90, "1h": 90}
 DAILY = "D"
 INTERVAL_GROUPS = {
     "seconds": [],

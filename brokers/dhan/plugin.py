@@ -186,7 +186,7 @@ class DhanPlugin:
         return results
 
     async def history(self, account: Account, request: HistoryRequest) -> list[Candle]:
-        check_history(request, mapping.INTERVAL_TO_UPSTREAM, "dhan")
+        check_history(request, mapping.INTERVAL_TO_UPSTREAM, "dhan", mapping.MAX_DAYS)
         interval = mapping.INTERVAL_TO_UPSTREAM[request.interval]
         instrument = await self._instrument(request.exchange, request.symbol)
         book = await self._symbols()

@@ -107,6 +107,9 @@ STATUS_FROM_UPSTREAM = {
 # https://upstox.com/developer/api-documentation/get-historical-candle-data: v2's intervals.
 INTERVAL_TO_UPSTREAM = {"1m": "1minute", "30m": "30minute", "D": "day", "W": "week", "M": "month"}
 INTERVAL_FROM_UPSTREAM = invert(INTERVAL_TO_UPSTREAM)
+# Upstox's historical-candle API serves at most a month of 1minute, a year of 30minute and a decade of day
+# candles per request; weeks and months have no limit.
+MAX_DAYS = {"1m": 30, "30m": 365, "D": 3650}
 INTERVAL_GROUPS = {"seconds": [], "minutes": ["1m", "30m"], "hours": [], "days": ["D"], "weeks": ["W"], "months": ["M"]}
 
 

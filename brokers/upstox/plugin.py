@@ -190,7 +190,7 @@ class UpstoxPlugin:
         return mapping.depth_from_upstream(found)
 
     async def history(self, account: Account, request: HistoryRequest) -> list[Candle]:
-        check_history(request, mapping.INTERVAL_TO_UPSTREAM, "upstox")
+        check_history(request, mapping.INTERVAL_TO_UPSTREAM, "upstox", mapping.MAX_DAYS)
         instrument = await self._instrument(request.exchange, request.symbol)
         interval = mapping.INTERVAL_TO_UPSTREAM[request.interval]
         data = await self.client.candles(

@@ -168,7 +168,7 @@ class ZerodhaPlugin:
         return mapping.depth_from_upstream(data[mapping.instrument_key(instrument)])
 
     async def history(self, account: Account, request: HistoryRequest) -> list[Candle]:
-        check_history(request, mapping.INTERVAL_TO_UPSTREAM, "zerodha")
+        check_history(request, mapping.INTERVAL_TO_UPSTREAM, "zerodha", mapping.MAX_DAYS)
         instrument = await self._instrument(account, request.exchange, request.symbol)
         params = {"from": f"{request.start_date} 00:00:00", "to": f"{request.end_date} 23:59:59", "oi": "1"}
         interval = mapping.INTERVAL_TO_UPSTREAM[request.interval]

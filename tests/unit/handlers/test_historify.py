@@ -106,3 +106,14 @@ def test_jobs_list_only_the_callers_own(trader, app):
 
     assert len(mine) == 1
     assert trader("historify/jobs", apikey=other_key)["data"] == []
+
+
+def test_a_download_of_days_already_stored_is_a_finished_job_of_no_items(trader):
+    # Fuzzing found this: 1m from 2026-11-02 after a wider download had stored the month answered a 500,
+    # because a job with nothing missing wrote an empty batch of items.
+    wider = _download(trader, interval="1m", start_date="2026-11-02", end_date="2026-11-06")
+    again = trader("historify/download", symbols=[SBIN], interval="1m", start_date="2026-11-02", end_date="2026-11-02")
+
+    assert wider["status"] == "done" and wider["rows"] == 5 * 375
+    assert again["data"]["status"] == "done"
+    assert (again["data"]["items"], again["data"]["rows"]) == (0, 0)
