@@ -116,6 +116,7 @@ def broker_server(broker: str = SANDBOX, startup_timeout: float = 60.0) -> Itera
             "PORTFOLIO_TEARSHEET_RATE_LIMIT": "100000 per second",
             "SIP_API_RATE_LIMIT": "100000 per second",
             "TELEGRAM_RATE_LIMIT": "100000 per second",
+            "WEBHOOK_RATE_LIMIT": "100000 per second",
         }
         log = Path(folder) / "server.log"
         with log.open("w") as output:
