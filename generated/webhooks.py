@@ -73,7 +73,10 @@ class WebhookAnswer(BaseModel):
     """
     Chartink stocks the strategy does not map.
     """
-    mode: Literal["analyze", "live"] | None = None
+    mode: Literal["analyze", "live", "semi_auto"] | None = None
+    """
+    `semi_auto`: the orders wait for approval (their `pending_order_id`).
+    """
 
 
 class WebhookError(BaseModel):

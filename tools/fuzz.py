@@ -9,6 +9,12 @@ Every response is checked for no 5xx (`not_a_server_error`), a status, content t
 spec declares. The stateful phase follows the spec's links: placeorder -> modifyorder, cancelorder,
 orderstatus -> orderbook, with the `orderid` of each answer.
 
+The webhooks outside `/api/v1` (`spec/webhooks.yaml`, loaded from the file; the server does not
+serve it) are fuzzed in a run of their own, after the setup creates a TradingView strategy and a
+Chartink strategy that map SBIN: `tools.fuzz_hooks` sends part of the generated alerts to their real
+tokens with the mapped symbol, so bodies reach validation and order placement, and the rest to
+random tokens (404). The strategies are not intraday, so alerts are taken at any hour.
+
 A live broker (`--broker zerodha`) runs on its offline simulator (`BROKER_SIMULATORS`): the fuzzer
 stores the simulator's app credentials with the CLI, logs in to the console and through the broker's
 own login flow as a user would, and switches analyzer mode off, so every request reaches the
@@ -23,6 +29,7 @@ schemathesis found nothing, else its own non-zero code.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import socket
 import subprocess
@@ -37,6 +44,9 @@ from pathlib import Path
 import httpx
 
 BIN = Path(sys.executable).parent
+WEBHOOK_SPEC = Path(__file__).resolve().parent.parent / "spec" / "webhooks.yaml"
+# Read by `tools.fuzz_hooks`: JSON of each webhook path template -> a real strategy token for it.
+WEBHOOK_TOKENS_ENV = "BROKERGATE_FUZZ_WEBHOOK_TOKENS"
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 PHASES = "examples,fuzzing,stateful"
 SANDBOX = "sandbox"
@@ -106,6 +116,7 @@ def broker_server(broker: str = SANDBOX, startup_timeout: float = 60.0) -> Itera
             "PORTFOLIO_TEARSHEET_RATE_LIMIT": "100000 per second",
             "SIP_API_RATE_LIMIT": "100000 per second",
             "TELEGRAM_RATE_LIMIT": "100000 per second",
+            "WEBHOOK_RATE_LIMIT": "100000 per second",
         }
         log = Path(folder) / "server.log"
         with log.open("w") as output:
@@ -171,6 +182,40 @@ def connect_broker(url: str, broker: str, folder: Path, environment: dict[str, s
         browser.post("/analyzer", data={"csrf_token": csrf(browser.get("/broker")), "mode": "live"})
 
 
+def webhook_strategies(server: Server) -> dict[str, str]:
+    """Create one strategy per webhook route, mapping SBIN; their tokens by the route's path template."""
+    platforms = {"/strategy/webhook/{token}": "tradingview", "/chartink/webhook/{token}": "chartink"}
+    tokens = {}
+    for path, platform in platforms.items():
+        created = httpx.post(
+            f"{server.url}/api/v1/strategies/create",
+            json={
+                "apikey": server.api_key,
+                "name": f"Fuzz {platform}",
+                "platform": platform,
+                "product": "CNC",
+                "is_intraday": False,  # an intraday strategy refuses alerts outside its window
+                "symbols": [{"symbol": "SBIN", "exchange": "NSE", "quantity": 1}],
+            },
+            timeout=30,
+        )
+        if created.status_code != 200:
+            raise RuntimeError(f"creating the {platform} webhook strategy failed: {created.text}")
+        tokens[path] = created.json()["data"]["webhook_url"].rsplit("/", 1)[-1]
+    return tokens
+
+
+def webhook_command(
+    server: Server, *, max_examples: int, phases: str, seed: int | None = None, extra: Sequence[str] = ()
+) -> list[str]:
+    """schemathesis on `spec/webhooks.yaml` against the server; no API key, the token is the credential."""
+    command = schemathesis_command(server, max_examples=max_examples, phases=phases, seed=seed, extra=extra)
+    key_at = command.index("--header")
+    del command[key_at : key_at + 2]
+    command[2:3] = [str(WEBHOOK_SPEC), "--url", server.url]
+    return command
+
+
 def schemathesis_command(
     server: Server,
     *,
@@ -215,11 +260,13 @@ def run(
     seed: int | None = None,
     extra: Sequence[str] = (),
     capture: bool = False,
+    webhook_examples: int | None = None,
 ) -> list[subprocess.CompletedProcess]:
     """Start a server, fuzz it, stop it; return the completed schemathesis runs (all passed when every code is 0).
 
     The stateful phase runs first, on its own: fuzzing `ordermode` or `analyzer/toggle` may leave the
     user in semi-auto mode, where placeorder answers a queue id instead of the `orderid` links follow.
+    The webhooks run last, with `webhook_examples` cases per operation (default `max_examples`).
     """
     excluded = EXCLUDED | (LIVE_EXCLUDED if broker != SANDBOX else {})
     wanted = [phase.strip() for phase in phases.split(",") if phase.strip()]
@@ -239,6 +286,25 @@ def run(
             done.append(
                 subprocess.run(command, env=environment, cwd=server.folder, capture_output=capture, text=True)
             )
+        webhook_phases = ",".join(phase for phase in wanted if phase != "stateful")  # the webhooks have no links
+        if webhook_phases:
+            tokens = webhook_strategies(server)
+            command = webhook_command(
+                server,
+                max_examples=max_examples if webhook_examples is None else webhook_examples,
+                phases=webhook_phases,
+                seed=seed,
+                extra=extra,
+            )
+            done.append(
+                subprocess.run(
+                    command,
+                    env=environment | {WEBHOOK_TOKENS_ENV: json.dumps(tokens)},
+                    cwd=server.folder,
+                    capture_output=capture,
+                    text=True,
+                )
+            )
     return done
 
 
@@ -248,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-examples", type=int, default=100, help="test cases per operation (default 100)")
     parser.add_argument("--phases", default=PHASES, help=f"schemathesis phases (default {PHASES})")
     parser.add_argument("--seed", type=int, help="seed for a reproducible run")
+    parser.add_argument("--webhook-examples", type=int, help="test cases per webhook operation (default --max-examples)")
     arguments, extra = parser.parse_known_args(argv)
     brokers = fuzzable_brokers()
     if arguments.broker not in brokers:
@@ -261,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         phases=arguments.phases,
         seed=arguments.seed,
         extra=extra,
+        webhook_examples=arguments.webhook_examples,
     )
     return max(done.returncode for done in runs)
 

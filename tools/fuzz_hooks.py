@@ -8,10 +8,16 @@ segment allows, a small quantity and a MARKET or resting LIMIT price; every othe
 stays as generated. A wrapper around schemathesis' dependency analysis keeps placeorder a starting
 point of stateful scenarios. `tools.fuzz` loads this module through schemathesis'
 `SCHEMATHESIS_HOOKS` variable.
+
+For the webhooks (`spec/webhooks.yaml`) part of the cases use the real token `tools.fuzz` created
+for the route (a random token only ever answers 404) with a body naming the mapped symbol, so alerts
+get past the lookup to validation, the trading mode's rules and order placement.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from typing import Any
 
 import schemathesis
@@ -44,8 +50,51 @@ def _listed(body: dict[str, Any], instrument: tuple, product: str, quantity: int
     return variant
 
 
+# The token `tools.fuzz` created for each webhook route; empty in the `/api/v1` runs.
+_WEBHOOK_TOKENS: dict[str, str] = json.loads(os.environ.get("BROKERGATE_FUZZ_WEBHOOK_TOKENS") or "{}")
+_MAPPED = "SBIN"
+# Chartink takes its action from the scan name's words.
+_SCAN_NAMES = ["Breakout Buy", "Breakdown Sell", "Gap Short", "Short Cover", "Buy and Sell", "Momentum"]
+
+
+def _webhook_path(context) -> str | None:
+    operation = getattr(context, "operation", None)
+    path = getattr(operation, "path", None)
+    return path if path in _WEBHOOK_TOKENS else None
+
+
+@schemathesis.hook
+def flatmap_path_parameters(context, path_parameters):
+    path = _webhook_path(context)
+    if path is None or not isinstance(path_parameters, dict):
+        return st.just(path_parameters)
+    # Two cases in three take the real token. schemathesis reuses path values that did not answer 404,
+    # so once the real token went out it would be the only one left: the random token is drawn here.
+    random_token = st.text(st.characters(codec="utf-8"), min_size=1, max_size=128)
+    return st.tuples(st.integers(0, 2), random_token).map(
+        lambda pick: {**path_parameters, "token": _WEBHOOK_TOKENS[path] if pick[0] else pick[1]}
+    )
+
+
+def _webhook_alert(path: str, body: dict[str, Any]) -> st.SearchStrategy:
+    """`body` naming the mapped symbol: a Chartink scan of it, or an alert with or without its exchange."""
+    if path.startswith("/chartink/"):
+        return st.builds(
+            lambda name, price: {**body, "stocks": _MAPPED, "trigger_prices": price, "scan_name": name},
+            st.sampled_from(_SCAN_NAMES),
+            st.sampled_from(["812.5", "", "x"]),
+        )
+    return st.builds(
+        lambda exchange: {k: v for k, v in {**body, "symbol": _MAPPED, "exchange": exchange}.items() if v is not None},
+        st.sampled_from([None, "NSE"]),
+    )
+
+
 @schemathesis.hook
 def flatmap_body(context, body):
+    path = _webhook_path(context)
+    if path is not None:
+        return st.one_of(_webhook_alert(path, body), st.just(body)) if isinstance(body, dict) else st.just(body)
     if not (isinstance(body, dict) and "symbol" in body and "exchange" in body):
         return st.just(body)
     variants = st.sampled_from(_INSTRUMENTS).flatmap(

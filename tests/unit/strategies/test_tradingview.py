@@ -22,6 +22,20 @@ def test_a_long_strategy_buys_on_a_buy_alert_and_exits_on_a_sell_alert(strategy,
     ]
 
 
+
+def test_in_semi_auto_mode_an_alert_answers_its_queued_orders_as_the_spec_declares(strategy, deliver, trader, positions):
+    # Found by the webhook fuzz: the answer's `semi_auto` mode was outside spec/webhooks.yaml, so
+    # response validation turned every alert of a semi-auto user into a 500.
+    created = strategy()
+    trader("ordermode", mode="semi_auto")
+
+    queued = deliver(created["webhook_url"], {"symbol": "SBIN", "action": "buy"})
+
+    assert queued.status_code == 200, queued.text
+    assert queued.json()["mode"] == "semi_auto"
+    assert queued.json()["orders"][0]["pending_order_id"] > 0
+    assert positions() == {}
+
 def test_a_short_strategy_sells_to_enter_and_buys_to_cover(strategy, deliver, positions):
     created = strategy(trading_mode="SHORT")
 
