@@ -266,7 +266,7 @@ def run(
 
     The stateful phase runs first, on its own: fuzzing `ordermode` or `analyzer/toggle` may leave the
     user in semi-auto mode, where placeorder answers a queue id instead of the `orderid` links follow.
-    The webhooks run last, with `webhook_examples` cases per operation (default `max_examples`).
+    The webhooks run last, with `webhook_examples` cases per operation (default `max_examples`; 0 skips them).
     """
     excluded = EXCLUDED | (LIVE_EXCLUDED if broker != SANDBOX else {})
     wanted = [phase.strip() for phase in phases.split(",") if phase.strip()]
@@ -287,7 +287,7 @@ def run(
                 subprocess.run(command, env=environment, cwd=server.folder, capture_output=capture, text=True)
             )
         webhook_phases = ",".join(phase for phase in wanted if phase != "stateful")  # the webhooks have no links
-        if webhook_phases:
+        if webhook_phases and webhook_examples != 0:
             tokens = webhook_strategies(server)
             command = webhook_command(
                 server,

@@ -18,7 +18,8 @@ SEED = 20261124
 MAX_EXAMPLES = {"sandbox": 12}
 LIVE_EXAMPLES = 5
 # Per webhook operation (spec/webhooks.yaml), about half of them with the real token of a strategy the setup created.
-WEBHOOK_EXAMPLES = 6
+# The webhooks place through the same order desk whatever the broker, so the sandbox run covers them.
+WEBHOOK_EXAMPLES = {"sandbox": 6}
 
 
 @pytest.mark.parametrize("broker", fuzz.fuzzable_brokers())
@@ -28,7 +29,7 @@ def test_schemathesis_finds_nothing(broker):
         max_examples=MAX_EXAMPLES.get(broker, LIVE_EXAMPLES),
         seed=SEED,
         capture=True,
-        webhook_examples=WEBHOOK_EXAMPLES,
+        webhook_examples=WEBHOOK_EXAMPLES.get(broker, 0),
     )
 
     failed = [done for done in runs if done.returncode != 0]
