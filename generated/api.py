@@ -3455,7 +3455,10 @@ class TelegramPreferencesRequest(BaseModel):
     """
     The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
     """
-    telegram_id: int
+    telegram_id: int = Field(..., ge=-9223372036854775808, le=9223372036854775807)
+    """
+    A Telegram chat id (negative for groups); it fits a signed 64-bit integer.
+    """
     order_notifications: bool | None = None
     trade_notifications: bool | None = None
     pnl_notifications: bool | None = None
@@ -3464,8 +3467,11 @@ class TelegramPreferencesRequest(BaseModel):
     """
     HH:MM.
     """
-    language: str | None = Field(None, max_length=8, min_length=2)
-    timezone: str | None = Field(None, max_length=64, min_length=1)
+    language: str | None = Field(None, pattern="^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+    """
+    A language tag such as en or hi-IN.
+    """
+    timezone: str | None = Field(None, pattern="^[A-Za-z0-9_+/-]{1,64}$")
     """
     An IANA time zone such as Asia/Kolkata.
     """

@@ -156,6 +156,9 @@ def test_preferences_are_stored_and_order_alerts_honour_them(bot_settings, keys,
         unknown_zone = post(
             client, keys["alice"], "telegram/preferences", expect=400, telegram_id=ALICE_CHAT, timezone="Mars/Olympus"
         )
+        # Found by the fuzz: a chat id past 64 bits, and odd characters in a language, were 500s.
+        post(client, keys["alice"], "telegram/preferences", expect=400, telegram_id=2**63, trade_notifications=False)
+        post(client, keys["alice"], "telegram/preferences", expect=400, telegram_id=ALICE_CHAT, language="\u00ffj*")
         missing_id = client.get("/api/v1/telegram/preferences", headers={"X-API-KEY": keys["alice"]})
         not_linked = client.get(
             "/api/v1/telegram/preferences", params={"telegram_id": STRANGER_CHAT}, headers={"X-API-KEY": keys["alice"]}
