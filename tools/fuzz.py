@@ -29,6 +29,7 @@ schemathesis found nothing, else its own non-zero code.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import socket
@@ -64,10 +65,13 @@ class Server:
     folder: Path  # temporary; schemathesis runs here, so its `.schemathesis/` cache goes with it
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def _free_ports(count: int) -> list[int]:
+    """`count` distinct free ports: each probe stays bound until all are picked, so no two can be the same."""
+    with contextlib.ExitStack() as stack:
+        probes = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
 
 
 def _answers(url: str) -> bool:
@@ -99,13 +103,13 @@ def fuzzable_brokers() -> list[str]:
 def broker_server(broker: str = SANDBOX, startup_timeout: float = 60.0) -> Iterator[Server]:
     """A `brokergate serve` in a temporary folder, with one user and key, routed to `broker`; stopped on exit."""
     with tempfile.TemporaryDirectory(prefix="brokergate-fuzz-") as folder:
-        port = _free_port()
+        port, websocket_port, bus_port = _free_ports(3)
         environment = {key: value for key, value in os.environ.items() if key not in ("APP_KEY", "API_KEY_PEPPER")}
         environment |= {
             "HOST_SERVER": f"http://127.0.0.1:{port}",
             "BROKER_SIMULATORS": "" if broker == SANDBOX else broker,
-            "WEBSOCKET_PORT": str(_free_port()),
-            "ZMQ_ADDRESS": f"tcp://127.0.0.1:{_free_port()}",
+            "WEBSOCKET_PORT": str(websocket_port),
+            "ZMQ_ADDRESS": f"tcp://127.0.0.1:{bus_port}",
             "LOG_LEVEL": "WARNING",
             # The fuzzer is one fast client: rate limits would only answer 429.
             "API_RATE_LIMIT": "100000 per second",
