@@ -18,22 +18,9 @@
     return fetch(`/console/analytics/${operation}?${query}`, { credentials: "same-origin" }).then((answer) => answer.json());
   }
 
-  function number(value, digits) {
-    if (value === null || value === undefined) return "n/a";
-    return Number(value).toLocaleString("en-IN", { maximumFractionDigits: digits === undefined ? 2 : digits });
-  }
+  const number = formatNumber;  // console.js
 
-  function showSummary(pairs) {
-    summary.replaceChildren(...pairs.map(([label, value]) => {
-      const item = document.createElement("div");
-      const term = document.createElement("dt");
-      const detail = document.createElement("dd");
-      term.textContent = label;
-      detail.textContent = value;
-      item.append(term, detail);
-      return item;
-    }));
-  }
+  const showSummary = (pairs) => showTerms(summary, pairs);  // console.js
 
   function colours() {
     const style = getComputedStyle(document.documentElement);

@@ -59,16 +59,26 @@ function renderTable(section, book, data) {
   return rows.length;
 }
 
+// A <dl> of label/value pairs; the pages' summaries and the funds figures share it.
+function showTerms(list, pairs) {
+  list.replaceChildren(...pairs.map(([label, value]) => {
+    const box = document.createElement("div");
+    const term = document.createElement("dt"); term.textContent = label;
+    const detail = document.createElement("dd"); detail.textContent = value;
+    box.append(term, detail);
+    return box;
+  }));
+}
+
+// A figure in Indian grouping, or "n/a" for a value the server could not compute.
+function formatNumber(value, digits = 2) {
+  if (value === null || value === undefined) return "n/a";
+  return Number(value).toLocaleString("en-IN", { maximumFractionDigits: digits });
+}
+
 function renderFigures(section, data) {
   const list = section.querySelector("dl");
-  const items = list.dataset.fields.split(",").map((name) => {
-    const box = document.createElement("div");
-    const term = document.createElement("dt"); term.textContent = name;
-    const value = document.createElement("dd"); value.textContent = data && data[name] !== undefined ? data[name] : "–";
-    box.append(term, value);
-    return box;
-  });
-  list.replaceChildren(...items);
+  showTerms(list, list.dataset.fields.split(",").map((name) => [name, data && data[name] !== undefined ? data[name] : "–"]));
 }
 
 async function refresh(section) {

@@ -17,21 +17,9 @@
     return value === null || value === undefined ? "n/a" : `${(value * 100).toFixed(2)}%`;
   }
 
-  function number(value) {
-    return value === null || value === undefined ? "n/a" : Number(value).toLocaleString("en-IN", { maximumFractionDigits: 2 });
-  }
+  const number = formatNumber;  // console.js
 
-  function showSummary(pairs) {
-    summary.replaceChildren(...pairs.map(([label, value]) => {
-      const item = document.createElement("div");
-      const term = document.createElement("dt");
-      const detail = document.createElement("dd");
-      term.textContent = label;
-      detail.textContent = value;
-      item.append(term, detail);
-      return item;
-    }));
-  }
+  const showSummary = (pairs) => showTerms(summary, pairs);  // console.js
 
   function showItems(items) {
     rows.replaceChildren(...items.map((item) => {
