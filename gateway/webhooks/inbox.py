@@ -82,7 +82,7 @@ class AlertInbox:
             alert = self._duplicate_of(delivery) or self._accept(delivery)
         if alert.status != PENDING:
             return json.loads(alert.answer), alert.http_status
-        task = self._tasks.get(alert.id) or self._start(alert.id)
+        task = self._tasks.get(alert.id) or self._start(alert.id, alert.source, alert.source_id)
         try:
             return await asyncio.wait_for(asyncio.shield(task), self._wait)
         except TimeoutError:
@@ -97,11 +97,13 @@ class AlertInbox:
         """Place every alert still pending (a stop or crash came between accept and placement), oldest first."""
         with session_scope(self._engine) as session:
             pending = session.exec(
-                select(WebhookAlert.id).where(WebhookAlert.status == PENDING).order_by(WebhookAlert.id)
+                select(WebhookAlert.id, WebhookAlert.source, WebhookAlert.source_id)
+                .where(WebhookAlert.status == PENDING)
+                .order_by(WebhookAlert.id)
             ).all()
-        for alert_id in pending:
-            await (self._tasks.get(alert_id) or self._start(alert_id))
-        return list(pending)
+        for alert_id, source, source_id in pending:
+            await (self._tasks.get(alert_id) or self._start(alert_id, source, source_id))
+        return [alert_id for alert_id, _source, _source_id in pending]
 
     async def drain(self) -> None:
         """Wait for the placements in flight (at stop; what is cut short stays pending for the next start)."""
@@ -167,21 +169,20 @@ class AlertInbox:
         )
         with session_scope(self._engine) as session:
             session.add(row)
-            session.flush()
-            session.refresh(row)
+            session.flush()  # assigns the id; every other field is already on the row
             session.expunge(row)
         return row
 
-    def _start(self, alert_id: int) -> asyncio.Task:
-        task = asyncio.get_running_loop().create_task(self._settle(alert_id), name=f"webhook-alert-{alert_id}")
+    def _start(self, alert_id: int, source: str, source_id: int) -> asyncio.Task:
+        settle = self._settle(alert_id, source, source_id)
+        task = asyncio.get_running_loop().create_task(settle, name=f"webhook-alert-{alert_id}")
         self._tasks[alert_id] = task
         task.add_done_callback(lambda _task: self._tasks.pop(alert_id, None))
         return task
 
-    async def _settle(self, alert_id: int) -> tuple[dict, int]:
-        alert = self.get(alert_id)
-        async with self._placing[(alert.source, alert.source_id)]:  # one source's alerts in arrival order
-            alert = self.get(alert_id)
+    async def _settle(self, alert_id: int, source: str, source_id: int) -> tuple[dict, int]:
+        async with self._placing[(source, source_id)]:  # one source's alerts in arrival order
+            alert = self.get(alert_id)  # read under the lock: an earlier holder may have settled it
             if alert.status != PENDING:
                 return json.loads(alert.answer), alert.http_status
             try:
