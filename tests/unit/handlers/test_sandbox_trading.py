@@ -2,8 +2,10 @@
 
 import pytest
 
+from gateway import orders
 from gateway.app import create_app
 from sandbox.market import InstrumentType
+from storage import OrderIntent, session_scope
 
 pytestmark = pytest.mark.databases  # on SQLite and on PostgreSQL (tests/postgres.py)
 
@@ -203,3 +205,16 @@ def test_lot_size_is_enforced_on_derivatives(trader, nifty_future):
 def test_unknown_order_is_404(trader):
     assert trader("orderstatus", expect=404, strategy="t", orderid="12345")["code"] == "ORDER_NOT_FOUND"
     assert trader("cancelorder", expect=404, strategy="t", orderid="12345")["code"] == "ORDER_NOT_FOUND"
+
+
+def test_a_key_whose_first_attempt_died_mid_call_answers_409_and_places_nothing(app, trader, monkeypatch):
+    # The claim a crashed attempt leaves: stored with its intent, never given an outcome.
+    user_id = app.services.accounts.user("trader").id
+    with session_scope(app.services.engine) as session:
+        session.add(OrderIntent(user_id=user_id, client_order_id="died-1"))
+    monkeypatch.setattr(orders, "CLAIM_WAIT_SECONDS", 0.2)
+
+    retried = trader("placeorder", expect=409, **order("SBIN", "NSE", "BUY", 1, client_order_id="died-1"))
+
+    assert retried["code"] == "IDEMPOTENCY_CONFLICT"
+    assert trader("orderbook")["data"]["orders"] == []
