@@ -6,6 +6,7 @@ The cases are read from the spec, so each endpoint the lead adds is attacked the
 from __future__ import annotations
 
 import copy
+import itertools
 
 import pytest
 import yaml
@@ -75,12 +76,13 @@ def cases() -> list:
 def with_value(example: dict, field: tuple, value: str) -> dict:
     body = copy.deepcopy(example)
     target = body
-    for part in field[:-1]:
+    for part, following in itertools.pairwise(field):
+        kind = list if isinstance(following, int) else dict
         if isinstance(part, int):
             while len(target) <= part:
-                target.append({})
+                target.append(kind())
         elif part not in target:
-            target[part] = {}
+            target[part] = kind()
         target = target[part]
     target[field[-1]] = value
     return body
