@@ -28,26 +28,44 @@ GROUPS = {
     "logic": ("condition", "math", "setVariable", "delay", "waitUntil"),
     "notify": ("telegram", "httpRequest"),
 }  # fmt: skip
+VARIABLE_NAME = "FlowVariableName"  # the spec's schema of a variable name, which `output` is
 _HIDDEN = frozenset({"apikey"})  # the engine acts with the workflow owner's key; a node never carries one
 _KEPT = ("enum", "default", "description", "minimum", "maximum", "minLength", "maxLength", "pattern", "format")
 
 
-def node_kinds(params: Mapping[str, Any], spec: dict | None = None) -> list[dict]:
-    """The form of each node kind: `params` maps a kind to the generated model of its `data` (or None)."""
+def node_kinds(
+    params: Mapping[str, Any], outputs: Mapping[str, bool] | None = None, spec: dict | None = None
+) -> list[dict]:
+    """The form of each node kind.
+
+    `params` maps a kind to the generated model of its `data` (or None); `outputs` names the kinds
+    whose `data` also takes an `output` variable beside the model's fields (True where it is required),
+    as an order or data node stores the API's answer under that name.
+    """
     spec = spec if spec is not None else yaml.safe_load(SPEC_FILE.read_text())
+    components = spec["components"]["schemas"]
     kinds = []
     for kind, model in params.items():
-        schemas, schema = _schema_of(spec["components"]["schemas"], model)
+        schemas, schema = _schema_of(components, model)
         seen = () if model is None else (model if isinstance(model, str) else model.__name__,)
+        fields = [field for field in _fields(schemas, schema, seen) if field["name"] not in _HIDDEN]
+        if kind in (outputs or {}) and not any(field["name"] == "output" for field in fields):
+            fields.append(_output_field(components, is_required=outputs[kind]))
         kinds.append(
             {
                 "kind": kind,
                 "group": next((group for group, members in GROUPS.items() if kind in members), "other"),
                 "description": schema.get("description", ""),
-                "fields": [field for field in _fields(schemas, schema, seen) if field["name"] not in _HIDDEN],
+                "fields": fields,
             }
         )
     return kinds
+
+
+def _output_field(components: dict, *, is_required: bool) -> dict:
+    field: dict[str, Any] = {"name": "output", "types": ["string"], "required": is_required}
+    variable = components.get(VARIABLE_NAME, {})
+    return field | {key: variable[key] for key in _KEPT if key in variable}
 
 
 def _schema_of(components: dict, model: Any) -> tuple[dict, dict]:

@@ -24,6 +24,7 @@ SPEC = {
                     "legs": {"type": "array", "items": {"type": "object"}},
                 },
             },
+            "FlowVariableName": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,63}$"},
             "Operand": {"oneOf": [{"type": "number"}, {"type": "string", "maxLength": 200}]},
             "Condition": {
                 "type": "object",
@@ -51,7 +52,7 @@ def _by_name(fields: list[dict]) -> dict[str, dict]:
 
 
 def test_a_kind_has_its_models_fields_with_types_enums_bounds_and_required_but_never_the_api_key():
-    (kind,) = node_kinds({"placeOrder": "OrderParams"}, SPEC)
+    (kind,) = node_kinds({"placeOrder": "OrderParams"}, spec=SPEC)
 
     fields = _by_name(kind["fields"])
     assert (kind["kind"], kind["group"]) == ("placeOrder", "action")
@@ -65,7 +66,7 @@ def test_a_kind_has_its_models_fields_with_types_enums_bounds_and_required_but_n
 
 
 def test_a_kind_without_parameters_has_no_fields_and_an_unknown_kind_is_grouped_as_other():
-    kinds = node_kinds({"manualTrigger": None, "teleport": None}, SPEC)
+    kinds = node_kinds({"manualTrigger": None, "teleport": None}, spec=SPEC)
 
     assert [(kind["kind"], kind["group"], kind["fields"]) for kind in kinds] == [
         ("manualTrigger", "trigger", []),
@@ -74,7 +75,7 @@ def test_a_kind_without_parameters_has_no_fields_and_an_unknown_kind_is_grouped_
 
 
 def test_a_union_lists_every_type_and_a_recursive_schema_is_not_expanded_again():
-    (kind,) = node_kinds({"condition": "Condition"}, SPEC)
+    (kind,) = node_kinds({"condition": "Condition"}, spec=SPEC)
 
     fields = _by_name(kind["fields"])
     assert kind["description"] == "A comparison, or all/any/not of nested ones."
@@ -84,7 +85,7 @@ def test_a_union_lists_every_type_and_a_recursive_schema_is_not_expanded_again()
 
 
 def test_all_of_parts_merge_and_a_nested_object_gets_its_own_fields():
-    (kind,) = node_kinds({"basketOrder": "Request"}, SPEC)
+    (kind,) = node_kinds({"basketOrder": "Request"}, spec=SPEC)
 
     fields = _by_name(kind["fields"])
     assert {"symbol", "exchange", "quantity", "retry"} <= set(fields)
@@ -102,7 +103,7 @@ def test_a_model_the_spec_does_not_name_is_read_from_its_own_json_schema():
         output: str = Field(..., pattern="^[A-Za-z_]+$")
         inner: Inner | None = None
 
-    (kind,) = node_kinds({"getQuote": QuoteParams}, SPEC)
+    (kind,) = node_kinds({"getQuote": QuoteParams}, spec=SPEC)
 
     fields = _by_name(kind["fields"])
     assert kind["group"] == "data"
@@ -110,3 +111,15 @@ def test_a_model_the_spec_does_not_name_is_read_from_its_own_json_schema():
     assert fields["exchange"]["types"] == ["string"] and not fields["exchange"]["required"]
     assert fields["output"]["pattern"] == "^[A-Za-z_]+$"
     assert fields["inner"]["fields"][0]["name"] == "level"
+
+
+def test_an_order_or_data_kind_gets_an_output_variable_field_required_where_the_engine_needs_it():
+    kinds = node_kinds(
+        {"placeOrder": "OrderParams", "getFunds": None}, {"placeOrder": False, "getFunds": True}, spec=SPEC
+    )
+
+    outputs = {kind["kind"]: _by_name(kind["fields"])["output"] for kind in kinds}
+    assert outputs["placeOrder"] == {
+        "name": "output", "types": ["string"], "required": False, "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,63}$"
+    }  # fmt: skip
+    assert outputs["getFunds"]["required"]
