@@ -15,6 +15,7 @@
   let editingId = null;           // the workflow the editor saves to; null creates a new one
   let selectedId = null;          // the workflow whose details and runs are shown
   let shownRunId = null;          // the run whose steps are shown
+  let shownSecret = null;         // a signing secret just issued, for the selected workflow
   let problems = new Map();       // node id -> what is wrong with it, from the last check or save
 
   function emptyDocument() {
@@ -164,8 +165,10 @@
     const id = nextNodeId();
     const previous = doc.nodes[doc.nodes.length - 1];
     doc.nodes.push({ id, type: kind, data: defaults(kinds.get(kind).fields) });
-    // A new node follows the last one, the way most workflows read top to bottom.
-    if (previous && !BRANCHING.has(previous.type)) doc.edges.push({ source: previous.id, target: id });
+    // A new node follows the last one, the way most workflows read top to bottom; nothing leads into a trigger.
+    if (previous && !BRANCHING.has(previous.type) && kinds.get(kind).group !== "trigger") {
+      doc.edges.push({ source: previous.id, target: id });
+    }
     renderNodes();
   }
 
@@ -246,7 +249,7 @@
       renderNodes();
     });
     const card = element("li", { className: "flow-node", dataset: { nodeId: node.id, kind: node.type } },
-      [header, kind && kind.description ? element("p", { className: "muted small", textContent: kind.description }) : "",
+      [header, kind && kind.description ? element("p", { className: "muted small", textContent: kind.description.replace(/`/g, "") }) : "",
         fields, edges, addEdge]);
     if (problems.has(node.id)) {
       card.classList.add("invalid");
@@ -430,7 +433,8 @@
     const answer = await api("get", { workflow_id: workflowId });
     if (answer.status !== "success") { $("flow-list-status").textContent = answer.message; return; }
     const workflow = answer.data;
-    if (selectedId !== workflowId) shownRunId = null;
+    if (selectedId !== workflowId) { shownRunId = null; shownSecret = null; }
+    if (signingSecret) shownSecret = signingSecret;  // shown until another workflow is chosen, never fetched again
     selectedId = workflowId;
     $("flow-selected").hidden = false;
     $("flow-selected-title").textContent = `${workflow.name}: runs`;
@@ -444,8 +448,8 @@
     ]);
     $("flow-webhook-url").textContent = workflow.webhook_url || "";
     $("flow-webhook").hidden = !workflow.webhook_url;
-    $("flow-signing-secret").hidden = !signingSecret;
-    $("flow-signing-secret-value").textContent = signingSecret || "";
+    $("flow-signing-secret").hidden = !shownSecret;
+    $("flow-signing-secret-value").textContent = shownSecret || "";
     document.querySelectorAll("#flow-workflows tbody tr").forEach((tr) => {
       tr.classList.toggle("selected", tr.dataset.workflowId === String(workflowId));
     });
@@ -467,7 +471,7 @@
     const run = answer.data;
     status.textContent = `Run ${run.run_id}: ${run.status}${run.error ? ` (${run.error})` : ""}`;
     shownRunId = run.run_id;
-    await refreshRuns();
+    await select(workflowId);
     await refreshList();
   }
 
@@ -527,7 +531,7 @@
     window.setInterval(async () => {
       if (document.hidden) return;
       await refreshList();
-      if (selectedId !== null) await refreshRuns();
+      if (selectedId !== null) await select(selectedId);
     }, 3000);
   }
 
