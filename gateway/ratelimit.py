@@ -67,6 +67,7 @@ _CLASS_OF_OPERATION = {
     "telegram.webhook": WEBHOOK,
     "strategy_webhook": WEBHOOK,
     "chartink_webhook": WEBHOOK,
+    "flow_webhook": WEBHOOK,
 }
 # Local assets cost nothing to serve and a page loads several at once.
 _UNLIMITED_PREFIXES = ("/static/",)
