@@ -14,6 +14,7 @@ from gateway.signatures import SIGNATURE_HEADER, sign
 from sandbox.market import IST
 from streaming.bus import BusMessage
 from streaming.payloads import tick_payload
+from tests.conftest import eventually
 from tests.unit.flow.conftest import buy, workflow
 
 CRON_0920 = {"id": "open", "type": "schedule", "data": {"mode": "cron", "cron": "20 9 * * 1-5"}}
@@ -175,3 +176,38 @@ def test_an_inactive_workflows_webhook_is_refused(client, create, trader, orders
     refused = _post(client, created["webhook_url"], b'{"qty": 1}')
 
     assert refused.status_code == 403 and orders() == []
+
+
+def test_an_order_update_starts_the_workflow_with_the_order(client, create, trader):
+    watch = {"id": "filled", "type": "orderUpdateTrigger", "data": {"status": "complete", "symbol": "SBIN"}}
+    note = {"id": "note", "type": "setVariable", "data": {"name": "seen", "value": "{{order.orderid}}"}}
+    created = create(workflow(watch, note))["data"]
+    trader("flow/activate", workflow_id=created["workflow_id"], active=True)
+
+    placed = trader(
+        "placeorder",
+        strategy="t",
+        symbol="SBIN",
+        exchange="NSE",
+        action="BUY",
+        quantity=1,
+        pricetype="MARKET",
+        product="MIS",
+    )
+    trader(
+        "placeorder",
+        strategy="t",
+        symbol="INFY",
+        exchange="NSE",
+        action="BUY",
+        quantity=1,
+        pricetype="MARKET",
+        product="MIS",
+    )
+
+    def runs():
+        return trader("flow/runs", workflow_id=created["workflow_id"])["data"]
+
+    eventually(lambda: [run["status"] for run in runs()] == ["succeeded"])
+    detail = trader("flow/runs/get", run_id=runs()[0]["run_id"])["data"]
+    assert detail["trigger"] == "orderUpdateTrigger" and detail["steps"][1]["output"] == placed["orderid"]
