@@ -61,6 +61,7 @@ class Background:
     async def stop(self) -> None:
         services = self.services
         await services.strategies.stop()  # this worker's webhook alerts in flight are placed first
+        await services.flow.engine.drain()  # this worker's flow runs in flight finish first
         if not self.shared:
             await self._stop_leader_work(lambda: services.events.unsubscribe(self.feed.publish_order_update))
             await self.clock.stop()
@@ -100,10 +101,12 @@ class Background:
         await services.historify.resume_interrupted()  # download jobs a stop or crash cut short
         await services.pystrategies.start()  # ends scripts a crashed predecessor left, then supervises
         await services.strategies.start()  # alerts left pending are placed; missed square-offs run
+        await services.flow.start(feed=self.feed, events=services.events)  # resume runs; live triggers
 
     async def _stop_leader_work(self, stop_relay) -> None:
         services = self.services
         await services.pystrategies.stop()  # every script: SIGTERM, then SIGKILL after the grace period
+        await services.flow.stop()  # triggers off, runs in flight finish
         await services.historify.stop()
         await services.telegram.stop()
         services.scheduler.stop()

@@ -67,6 +67,8 @@ _CLASS_OF_OPERATION = {
     "telegram.webhook": WEBHOOK,
     "strategy_webhook": WEBHOOK,
     "chartink_webhook": WEBHOOK,
+    "flow_webhook": WEBHOOK,
+    "flow.run": ORDERS,  # a run may place orders: it counts as one (each order also goes through the desk)
 }
 # Local assets cost nothing to serve and a page loads several at once.
 _UNLIMITED_PREFIXES = ("/static/",)

@@ -79,8 +79,14 @@ class Scheduler:
             result = await result
         return result
 
-    def schedule(self, job_id: str, task: str, trigger: BaseTrigger, **kwargs: Any) -> None:
-        """Add or replace the job `job_id`: run `task(**kwargs)` on `trigger` (times in IST)."""
+    def schedule(
+        self, job_id: str, task: str, trigger: BaseTrigger, *, grace_seconds: int | None = None, **kwargs: Any
+    ) -> None:
+        """Add or replace the job `job_id`: run `task(**kwargs)` on `trigger` (times in IST).
+
+        `grace_seconds` overrides how late a missed run may still start (e.g. short, to skip missed runs).
+        """
+        options = {} if grace_seconds is None else {"misfire_grace_time": grace_seconds}
         self._scheduler.add_job(
             _dispatch,
             trigger,
@@ -88,6 +94,7 @@ class Scheduler:
             id=job_id,
             name=task,
             replace_existing=True,
+            **options,
         )
 
     def daily(

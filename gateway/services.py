@@ -13,6 +13,7 @@ from gateway.accounts import Accounts
 from gateway.admindata import AdminData
 from gateway.credentials import BrokerCredentials
 from gateway.events import OrderEvents
+from gateway.flow import FlowService
 from gateway.historify import Historify
 from gateway.optionsanalytics import SnapshotCache
 from gateway.orders import OrderDesk
@@ -55,6 +56,7 @@ class Services:
     # Python strategies (issue 11): users' scripts, supervised as processes of their own.
     pystrategies: PythonStrategies | None = None
     strategies: StrategyService | None = None  # webhook strategies (issue 11)
+    flow: FlowService | None = None  # flow workflows (issue 17)
 
     @classmethod
     def build(cls, settings: Settings, *, migrate: bool = True, clock: Clock = system_clock) -> Services:
@@ -117,4 +119,5 @@ class Services:
         services.pystrategies = PythonStrategies(engine, accounts, settings, market.calendar, scheduler)
         # A refused webhook alert or its failed orders: the strategy's owner hears of it on Telegram.
         services.strategies = StrategyService.build(services, clock, on_refused=services.telegram.on_strategy_refused)
+        services.flow = FlowService.build(services, clock)  # visual workflows (issue 17)
         return services

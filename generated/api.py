@@ -3772,6 +3772,517 @@ class WebhookAlertBuilderResponse(BaseModel):
     data: WebhookAlertBuilder
 
 
+class FlowPosition(BaseModel):
+    """
+    Where the editor draws the node; the engine ignores it.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    x: float = Field(..., ge=-1000000.0, le=1000000.0)
+    y: float = Field(..., ge=-1000000.0, le=1000000.0)
+
+
+class FlowNode(BaseModel):
+    """
+    One step. `type` is the node kind and `data` its parameters, checked when the workflow is
+    saved against the kind's schema: triggers `schedule` (FlowScheduleParams), `webhookTrigger`
+    and `manualTrigger` (no parameters), `priceAlert` (FlowPriceAlertParams), `orderUpdateTrigger`
+    (FlowOrderUpdateParams); actions `placeOrder`, `smartOrder`, `optionsOrder`, `basketOrder`,
+    `modifyOrder`, `cancelOrder`, `closePosition`, `cancelAllOrders` (the fields of the matching
+    /api/v1 request without `apikey`, plus an optional `output`); data `getQuote`, `getDepth`
+    (symbol, exchange), `getPosition` (symbol, exchange, product), `getFunds`, `optionChain`
+    (the optionchain request's fields), `history` (the history request's fields), each with a
+    required `output`; logic `condition` (FlowCondition), `math` (FlowMathParams), `setVariable`
+    (FlowSetVariableParams), `delay` (FlowDelayParams), `waitUntil` (FlowWaitUntilParams);
+    notify `telegram` (FlowTelegramParams) and `httpRequest` (FlowHttpRequestParams).
+    A string parameter may hold references to variables in double braces (`webhook.qty`,
+    `trigger.ltp`, `order.orderid`, or a node's `output`); an order whose references do not all
+    resolve is refused, never sent.
+
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    id: str = Field(..., pattern="^[A-Za-z0-9_-]{1,64}$")
+    type: str = Field(..., max_length=32, min_length=1)
+    data: dict[str, Any] | None = None
+    """
+    The kind's parameters (see above).
+    """
+    position: FlowPosition | None = None
+
+
+class FlowEdge(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    source: str = Field(..., pattern="^[A-Za-z0-9_-]{1,64}$")
+    target: str = Field(..., pattern="^[A-Za-z0-9_-]{1,64}$")
+    branch: Literal["true", "false"] | None = None
+    """
+    Only on edges leaving a condition node; which outcome follows it.
+    """
+
+
+class FlowWorkflowDocument(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    name: str = Field(..., max_length=100, min_length=1)
+    description: str | None = Field(None, max_length=1000)
+    overlap: Literal["drop", "queue"] | None = "drop"
+    """
+    A trigger arriving while a run is in progress: `drop` records a dropped run, `queue` runs it after.
+    """
+    nodes: list[FlowNode] = Field(..., max_length=200, min_length=1)
+    edges: list[FlowEdge] | None = Field(None, max_length=400)
+
+
+class FlowScheduleParams(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    mode: Literal["cron", "interval", "once"]
+    cron: str | None = Field(None, max_length=100)
+    """
+    Five fields (minute hour day month weekday), IST; for `cron`.
+    """
+    interval_seconds: int | None = Field(None, ge=60, le=2678400)
+    """
+    For `interval`.
+    """
+    at: AwareDatetime | None = None
+    """
+    For `once`; without an offset it is IST.
+    """
+    market_hours_only: bool | None = False
+    """
+    Skip a firing outside the exchange's trading session.
+    """
+    trading_days_only: bool | None = True
+    """
+    Skip a firing on a weekend or a holiday of the exchange (the market calendar).
+    """
+    exchange: (
+        Literal[
+            "NSE",
+            "NFO",
+            "CDS",
+            "BSE",
+            "BFO",
+            "BCD",
+            "MCX",
+            "NCDEX",
+            "NCO",
+            "NSE_INDEX",
+            "BSE_INDEX",
+            "MCX_INDEX",
+            "GLOBAL_INDEX",
+            "CRYPTO",
+        ]
+        | None
+    ) = None
+    """
+    Exchange segment, uppercase, as OpenAlgo names them.
+    """
+    missed: Literal["run_once", "skip"] | None = "run_once"
+    """
+    A firing missed while the server was down: run it once at start, or skip it.
+    """
+
+
+class FlowPriceAlertParams(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    symbol: str = Field(..., max_length=64, min_length=1)
+    """
+    Symbol in OpenAlgo's unified format, e.g. `SBIN`, `NIFTY30DEC25FUT`, `NIFTY30DEC2526000CE`.
+    """
+    exchange: Literal[
+        "NSE",
+        "NFO",
+        "CDS",
+        "BSE",
+        "BFO",
+        "BCD",
+        "MCX",
+        "NCDEX",
+        "NCO",
+        "NSE_INDEX",
+        "BSE_INDEX",
+        "MCX_INDEX",
+        "GLOBAL_INDEX",
+        "CRYPTO",
+    ]
+    """
+    Exchange segment, uppercase, as OpenAlgo names them.
+    """
+    condition: Literal["crosses_above", "crosses_below"]
+    price: float = Field(..., gt=0.0, le=1000000000.0)
+
+
+class FlowOrderUpdateParams(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    status: (
+        Literal["open", "complete", "cancelled", "rejected", "trigger pending"] | None
+    ) = None
+    """
+    Fire only on this order status.
+    """
+    symbol: str | None = Field(None, max_length=64, min_length=1)
+    """
+    Symbol in OpenAlgo's unified format, e.g. `SBIN`, `NIFTY30DEC25FUT`, `NIFTY30DEC2526000CE`.
+    """
+
+
+class FlowEmptyParams(BaseModel):
+    """
+    `manualTrigger` and `webhookTrigger` take no parameters.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+
+
+class FlowOperand1(RootModel[str]):
+    root: str = Field(..., max_length=200)
+    """
+    A number, or a string holding one double-brace variable reference.
+    """
+
+
+class FlowCondition(BaseModel):
+    """
+    Either `all`, `any` or `not` of nested conditions, or one comparison `left operator right`.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    all: list[FlowCondition] | None = Field(None, max_length=50, min_length=1)
+    any: list[FlowCondition] | None = Field(None, max_length=50, min_length=1)
+    not_: FlowCondition | None = Field(None, alias="not")
+    left: float | FlowOperand1 | None = None
+    """
+    A number, or a string holding one double-brace variable reference.
+    """
+    operator: Literal[">", ">=", "<", "<=", "==", "!="] | None = None
+    right: float | FlowOperand1 | None = None
+    """
+    A number, or a string holding one double-brace variable reference.
+    """
+
+
+class FlowMathParams(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    expression: str = Field(..., max_length=500, min_length=1)
+    """
+    Numbers, variable references, + - * / % ( ) and min, max, abs, round; nothing else.
+    """
+    output: str = Field(..., pattern="^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+    """
+    A variable later nodes read as a double-brace reference (`output` of a node, or `setVariable`'s name).
+    """
+
+
+class Value(RootModel[str]):
+    root: str = Field(..., max_length=1000)
+    """
+    A number, boolean or string (which may hold references).
+    """
+
+
+class FlowSetVariableParams(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    name: str = Field(..., pattern="^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+    """
+    A variable later nodes read as a double-brace reference (`output` of a node, or `setVariable`'s name).
+    """
+    value: float | bool | Value
+    """
+    A number, boolean or string (which may hold references).
+    """
+
+
+class FlowDelayParams(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    seconds: float = Field(..., ge=0.0, le=3600.0)
+
+
+class FlowWaitUntilParams(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    time: str = Field(..., pattern="^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    """
+    IST HH:MM today; a time already past continues at once.
+    """
+
+
+class FlowTelegramParams(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    message: str = Field(..., max_length=2000, min_length=1)
+
+
+class Headers(RootModel[str]):
+    root: str = Field(..., max_length=1000)
+
+
+class FlowHttpRequestParams(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    url: str = Field(..., max_length=2000, min_length=1)
+    """
+    http or https; a host that resolves to a private, loopback, link-local, reserved or multicast address is refused.
+    """
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] | None = "POST"
+    headers: dict[str, Headers] | None = Field(None, max_length=20)
+    body: Any | None = None
+    """
+    JSON sent as the request body (strings may hold references).
+    """
+    timeout_seconds: float | None = Field(10, ge=1.0, le=15.0)
+    output: str | None = Field(None, pattern="^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+    """
+    A variable later nodes read as a double-brace reference (`output` of a node, or `setVariable`'s name).
+    """
+
+
+class FlowCreateRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    workflow: FlowWorkflowDocument
+    signed: bool | None = False
+    """
+    Issue a signing secret; every webhook delivery must then be signed.
+    """
+
+
+class FlowIdRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    workflow_id: int = Field(..., ge=1, le=2147483647)
+
+
+class FlowUpdateRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    workflow_id: int = Field(..., ge=1, le=2147483647)
+    workflow: FlowWorkflowDocument
+
+
+class FlowActivateRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    workflow_id: int = Field(..., ge=1, le=2147483647)
+    active: bool
+
+
+class FlowRunRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    workflow_id: int = Field(..., ge=1, le=2147483647)
+    payload: dict[str, Any] | None = Field(None, max_length=100)
+    """
+    What the run's nodes read as `trigger.<field>` (and `webhook.<field>`).
+    """
+
+
+class FlowRunsRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    workflow_id: int = Field(..., ge=1, le=2147483647)
+    limit: int | None = Field(50, ge=1, le=500)
+
+
+class FlowRunIdRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    run_id: int = Field(..., ge=1, le=2147483647)
+
+
+class FlowRotateRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    apikey: str | None = Field(None, max_length=256, min_length=1)
+    """
+    The caller's API key (64 hex characters). May be omitted when `X-API-KEY` is sent.
+    """
+    workflow_id: int = Field(..., ge=1, le=2147483647)
+    signed: bool | None = None
+    """
+    true issues a new signing secret, false removes signing; absent keeps it as it is.
+    """
+
+
+class FlowRunBrief(BaseModel):
+    run_id: int
+    status: str
+    started_at: str
+
+
+class FlowWorkflowSummary(BaseModel):
+    workflow_id: int
+    name: str
+    description: str
+    is_active: bool
+    overlap: Literal["drop", "queue"]
+    triggers: list[str]
+    """
+    The kinds of its trigger nodes.
+    """
+    webhook_url: str
+    """
+    With a webhookTrigger node: where to post (it holds the secret token).
+    """
+    is_signed: bool
+    next_run: str
+    """
+    When its schedule fires next (ISO time in IST); null when inactive or unscheduled.
+    """
+    last_run: FlowRunBrief
+    created_at: str
+    updated_at: str
+
+
+class FlowWorkflow(BaseModel):
+    workflow_id: int
+    name: str
+    description: str
+    is_active: bool
+    overlap: Literal["drop", "queue"]
+    triggers: list[str]
+    webhook_url: str
+    is_signed: bool
+    signing_secret: str | None = None
+    """
+    Only in the answer that issued it.
+    """
+    next_run: str
+    last_run: FlowRunBrief
+    created_at: str
+    updated_at: str
+    workflow: FlowWorkflowDocument
+
+
+class FlowWorkflowResponse(BaseModel):
+    status: Literal["success"]
+    data: FlowWorkflow
+
+
+class FlowWorkflowsResponse(BaseModel):
+    status: Literal["success"]
+    data: list[FlowWorkflowSummary]
+
+
+class FlowRunSummary(BaseModel):
+    run_id: int
+    workflow_id: int
+    trigger: str
+    """
+    The kind of the trigger node that started it.
+    """
+    status: Literal["queued", "running", "succeeded", "failed", "dropped"]
+    started_at: str
+    finished_at: str
+    error: str
+
+
+class FlowStep(BaseModel):
+    node_id: str
+    type: str
+    status: Literal["running", "succeeded", "failed"]
+    input: Any
+    """
+    The node's parameters with its references filled in.
+    """
+    output: Any
+    """
+    What the node produced (an order answer, a quote, the condition's outcome).
+    """
+    error: str
+    started_at: str
+    duration_ms: int
+
+
+class FlowRun(BaseModel):
+    run_id: int
+    workflow_id: int
+    trigger: str
+    status: Literal["queued", "running", "succeeded", "failed", "dropped"]
+    started_at: str
+    finished_at: str
+    error: str
+    payload: dict[str, Any] | None = None
+    """
+    What the trigger delivered.
+    """
+    steps: list[FlowStep]
+
+
+class FlowRunResponse(BaseModel):
+    status: Literal["success", "queued"]
+    message: str | None = None
+    data: FlowRun
+
+
+class FlowRunsResponse(BaseModel):
+    status: Literal["success"]
+    data: list[FlowRunSummary]
+
+
 class BasketOrderResult(BaseModel):
     symbol: str
     exchange: str | None = None
@@ -3815,6 +4326,8 @@ class BasketOrderResult(BaseModel):
             "SYMBOL_NOT_MAPPED",
             "OUTSIDE_TRADING_WINDOW",
             "WEBHOOK_SIGNATURE_INVALID",
+            "INVALID_WORKFLOW",
+            "WORKFLOW_NOT_FOUND",
         ]
         | None
     ) = None
@@ -3876,6 +4389,8 @@ class SplitOrderResult(BaseModel):
             "SYMBOL_NOT_MAPPED",
             "OUTSIDE_TRADING_WINDOW",
             "WEBHOOK_SIGNATURE_INVALID",
+            "INVALID_WORKFLOW",
+            "WORKFLOW_NOT_FOUND",
         ]
         | None
     ) = None
@@ -4114,6 +4629,8 @@ class OptionsLegResult(BaseModel):
             "SYMBOL_NOT_MAPPED",
             "OUTSIDE_TRADING_WINDOW",
             "WEBHOOK_SIGNATURE_INVALID",
+            "INVALID_WORKFLOW",
+            "WORKFLOW_NOT_FOUND",
         ]
         | None
     ) = None
@@ -4180,6 +4697,8 @@ class ErrorResponse(BaseModel):
         "SYMBOL_NOT_MAPPED",
         "OUTSIDE_TRADING_WINDOW",
         "WEBHOOK_SIGNATURE_INVALID",
+        "INVALID_WORKFLOW",
+        "WORKFLOW_NOT_FOUND",
     ]
     """
     The one error taxonomy. Each code has one HTTP status and one exception class in
@@ -4214,3 +4733,6 @@ class TelegramBroadcastRequest(BaseModel):
     """
     message: str = Field(..., max_length=4096, min_length=1)
     filters: TelegramBroadcastFilters | None = None
+
+
+FlowCondition.model_rebuild()

@@ -33,6 +33,8 @@
      +-- SymbolNotMapped  (SYMBOL_NOT_MAPPED, HTTP 422)
      +-- OutsideTradingWindow  (OUTSIDE_TRADING_WINDOW, HTTP 422)
      +-- WebhookSignatureInvalid  (WEBHOOK_SIGNATURE_INVALID, HTTP 401)
+     +-- InvalidWorkflow  (INVALID_WORKFLOW, HTTP 400)
+     +-- WorkflowNotFound  (WORKFLOW_NOT_FOUND, HTTP 404)
 """
 
 from __future__ import annotations
@@ -239,6 +241,18 @@ class WebhookSignatureInvalid(BrokergateError):
     default_message = 'The webhook signature is missing, stale or wrong'
 
 
+class InvalidWorkflow(BrokergateError):
+    code = 'INVALID_WORKFLOW'
+    http_status = 400
+    default_message = 'The workflow document is not valid'
+
+
+class WorkflowNotFound(BrokergateError):
+    code = 'WORKFLOW_NOT_FOUND'
+    http_status = 404
+    default_message = 'No such workflow'
+
+
 BY_CODE: dict[str, type[BrokergateError]] = {
     'VALIDATION_FAILED': ValidationFailed,
     'MALFORMED_JSON': MalformedJson,
@@ -271,6 +285,8 @@ BY_CODE: dict[str, type[BrokergateError]] = {
     'SYMBOL_NOT_MAPPED': SymbolNotMapped,
     'OUTSIDE_TRADING_WINDOW': OutsideTradingWindow,
     'WEBHOOK_SIGNATURE_INVALID': WebhookSignatureInvalid,
+    'INVALID_WORKFLOW': InvalidWorkflow,
+    'WORKFLOW_NOT_FOUND': WorkflowNotFound,
 }
 
 __all__ = [
@@ -307,4 +323,6 @@ __all__ = [
     "SymbolNotMapped",
     "OutsideTradingWindow",
     "WebhookSignatureInvalid",
+    "InvalidWorkflow",
+    "WorkflowNotFound",
 ]

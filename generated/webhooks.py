@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
-from typing import Literal
+from typing import Any, Literal
+from pydantic import BaseModel, ConfigDict, Field, RootModel
+
+
+class FlowWebhookPayload(RootModel[dict[str, Any]]):
+    """
+    Any JSON object; the workflow reads its fields.
+    """
+
+    root: dict[str, Any] = Field(..., max_length=100)
+
+
+class FlowWebhookAnswer(BaseModel):
+    status: Literal["success", "queued"]
+    run_id: int
+    run_status: Literal["queued", "running", "succeeded", "failed", "dropped"]
+    message: str
+    error: str | None = None
 
 
 class StrategyAlert(BaseModel):

@@ -24,3 +24,12 @@ async def strategy_webhook(token: str, body: dict) -> tuple[dict, int]:
 
 async def chartink_webhook(token: str, body: dict) -> tuple[dict, int]:
     return await _receive("chartink", token)
+
+
+async def flow_webhook(token: str, body: dict) -> tuple[dict, int]:
+    return await services().flow.receive(
+        token,
+        request.scope.get(RAW_BODY, b""),
+        idempotency_key=request.headers.get("idempotency-key"),
+        signature=request.headers.get(SIGNATURE_HEADER),
+    )

@@ -3,6 +3,7 @@
 from storage.admin_tables import FreezeQuantity, MarketHoliday, SessionTiming
 from storage.console_tables import ConsoleSession, IpBan, UserTotp
 from storage.db import make_engine, session_scope, upgrade
+from storage.flow_tables import FlowRunRecord, FlowStepRecord, FlowWorkflowRecord
 from storage.gateway_tables import ChartPreference, QueuedOrder
 from storage.models import ApiKey, BrokerCredential, BrokerSession, OrderAudit, User, UserSettings, utcnow
 from storage.operations_tables import TelegramBot, TelegramLink, TelegramMessage, TelegramPreference
@@ -17,6 +18,9 @@ __all__ = [
     "BrokerSession",
     "ChartPreference",
     "ConsoleSession",
+    "FlowRunRecord",
+    "FlowStepRecord",
+    "FlowWorkflowRecord",
     "FreezeQuantity",
     "IpBan",
     "LeaderLease",

@@ -21,7 +21,7 @@ from typing import Any
 from streaming.actions import Authenticator, BrokerInfo, SupportedBrokers
 from streaming.adapter import StreamingAdapter
 from streaming.adapters.offline import MarketSource, OfflineAdapter
-from streaming.bus import DEFAULT_BUS_ADDRESS, BusPublisher, BusSubscriber, order_topic
+from streaming.bus import DEFAULT_BUS_ADDRESS, BusMessage, BusPublisher, BusSubscriber, order_topic
 from streaming.journal import OrderJournal
 from streaming.server import ServerLimits, StreamingServer
 
@@ -69,6 +69,8 @@ class StreamingService:
         self._bus_task: asyncio.Task[None] | None = None
         self.adapter: StreamingAdapter | None = None
         self.server: StreamingServer | None = None
+        # In-process listeners of every bus batch (flow price alerts), called after the clients' fan-out.
+        self.taps: list[Callable[[list[BusMessage]], None]] = []
 
     @property
     def port(self) -> int:
@@ -163,6 +165,11 @@ class StreamingService:
         assert self._subscriber is not None and self.server is not None
         async for batch in self._subscriber.batches():
             self.server.dispatch(batch)
+            for tap in self.taps:
+                try:
+                    tap(batch)
+                except Exception:  # a listener's fault must not stop the feed to clients
+                    logger.exception("bus tap %r failed", tap)
 
     def stats(self) -> dict[str, Any]:
         """Counters for /metrics: bus in and gaps, frames out and dropped, per-client lag, feed health."""

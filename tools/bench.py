@@ -26,6 +26,7 @@ BENCHMARKS = [
     "tools.bench_startup",
     "tools.bench_history",
     "tools.bench_analytics",
+    "tools.bench_flow",
 ]
 RESULTS = Path(__file__).resolve().parent.parent / "bench-results"
 

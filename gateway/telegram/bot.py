@@ -82,9 +82,9 @@ class TelegramService:
         if self.store.enqueue(user_id, "strategy.refused", text, dedupe_key=key):
             self._wake.set()
 
-    def notify(self, user_id: int, text: str) -> bool:
-        """Queue a message to the user's chat; False when the user has no linked chat."""
-        queued = self.store.enqueue(user_id, "notify", text, alert=False)
+    def notify(self, user_id: int, text: str, *, key: str | None = None) -> bool:
+        """Queue a message to the user's chat; False when the user has no linked chat (or `key` was queued)."""
+        queued = self.store.enqueue(user_id, "notify", text, dedupe_key=key, alert=False)
         if queued:
             self._wake.set()
         return queued
