@@ -8,6 +8,7 @@ from gateway.console import (
     analytics_routes,
     auth_routes,
     broker_routes,
+    flow_routes,
     historify_routes,
     key_routes,
     monitor_routes,
@@ -39,6 +40,7 @@ def register(app, console: Console) -> None:
         pystrategy_routes,
         portfolio_routes,
         strategy_routes,
+        flow_routes,
     ):
         for path, name, endpoint, methods in module.routes(console):
             app.add_url_rule(path, name, endpoint, methods=methods)

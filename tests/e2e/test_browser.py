@@ -300,3 +300,86 @@ def test_strategies_page_creates_maps_and_shows_an_alert(gateway, page):
     assert alert.status_code == 200, alert.text
     page.wait_for_selector("table.alerts td:has-text('placed')")
     assert not [error for error in console_errors if "Content Security Policy" in error]
+
+
+# Flow (issue 17): a workflow built in the console's form editor runs and places its order.
+@pytest.fixture
+def session_gateway(tmp_path):
+    """A gateway whose offline market sits in a Monday session, whatever the hour or day of the test."""
+    port = free_port()
+    environment = {key: value for key, value in os.environ.items() if key not in ("APP_KEY", "API_KEY_PEPPER")}
+    environment |= {
+        "WEBSOCKET_PORT": str(free_port()),
+        "ZMQ_ADDRESS": f"tcp://127.0.0.1:{free_port()}",
+        "MARKET_START": "2026-12-07T10:00:00",
+        "SANDBOX_CLOSED_ON_HOLIDAYS": "false",
+    }
+    process = subprocess.Popen(
+        [Path(sys.executable).parent / "brokergate", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        eventually(lambda: answers(f"http://127.0.0.1:{port}/health"), timeout=60)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_flow_page_builds_saves_runs_a_two_node_workflow_and_shows_its_order(session_gateway, page):
+    console_errors = _script_errors(page)
+    _first_admin(page, session_gateway)
+    page.click("#create-key")
+    page.click("nav a[href='/flow']")
+    page.wait_for_url(re.compile(r"/flow$"))
+
+    page.fill("#flow-name", "Browser buy")
+    for kind in ("manualTrigger", "placeOrder"):
+        page.select_option("#flow-add-kind", kind)
+        page.click("#flow-add-node")
+    order = ".flow-node[data-kind=placeOrder]"
+    page.fill(f"{order} [data-field=strategy]", "flow")
+    page.fill(f"{order} [data-field=symbol]", "SBIN")
+    page.select_option(f"{order} [data-field=exchange]", "NSE")
+    page.select_option(f"{order} [data-field=action]", "BUY")
+    page.fill(f"{order} [data-field=quantity]", "3")
+    page.select_option(f"{order} [data-field=pricetype]", "MARKET")
+    page.select_option(f"{order} [data-field=product]", "MIS")
+    assert page.input_value(".flow-node[data-kind=manualTrigger] .flow-edge select") == "n2"
+    # An edge back into the trigger: the server refuses the save, and the page marks the node it names.
+    page.click(f"{order} button:has-text('Add next')")
+    page.select_option(f"{order} .flow-edge select", "n1")
+    page.click("#flow-save")
+    page.wait_for_selector(".flow-node.invalid .node-error")
+    assert page.locator("#flow-workflows tbody tr").count() == 0
+    page.click(f"{order} .flow-edge button:has-text('remove')")
+    page.click("#flow-save")
+    page.wait_for_selector("#flow-workflows tr:has-text('Browser buy')")
+    page.click("#flow-export")
+    assert '"placeOrder"' in page.input_value("#flow-json")
+
+    page.click("#flow-run")
+    page.wait_for_selector(
+        "#flow-steps[data-status=succeeded] tr[data-node-id=n2][data-status=succeeded]", timeout=20_000
+    )
+    output = page.eval_on_selector(
+        "#flow-steps tr[data-node-id=n2] td:nth-child(6) pre", "pre => JSON.parse(pre.textContent)"
+    )
+    orderid = output["orderid"]
+    # A signed webhook workflow shows its URL and, once, its signing secret.
+    page.click("#flow-new")
+    page.fill("#flow-name", "Hooked")
+    page.select_option("#flow-add-kind", "webhookTrigger")
+    page.click("#flow-add-node")
+    page.check("#flow-signed")
+    page.click("#flow-save")
+    page.wait_for_selector("#flow-selected-title:has-text('Hooked')")
+    assert "/flow/webhook/" in page.text_content("#flow-webhook-url")
+    assert len(page.text_content("#flow-signing-secret-value").strip()) >= 32
+    page.click("nav a[href='/']")
+    page.wait_for_selector(f"[data-book=orderbook] tr:has-text('{orderid}')", timeout=10_000)
+    assert "SBIN" in page.text_content(f"[data-book=orderbook] tr:has-text('{orderid}')")
+    assert not console_errors
