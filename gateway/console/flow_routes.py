@@ -57,8 +57,9 @@ def routes(console: Console) -> list[tuple[str, str, object, list[str]]]:
         if api_key is None:
             body = {"status": "error", "code": "NO_API_KEY", "message": "Create an API key on the Keys page first"}
             return JSONResponse(body, status_code=409)
+        raw = call.form.get("payload", "{}") if call.form is not None else "{}"
         try:
-            sent = json.loads(call.form.get("payload", "{}")) if call.form is not None else {}
+            sent = json.loads(raw) if isinstance(raw, str) else None  # a file under that name is no payload
         except json.JSONDecodeError as e:
             body = {"status": "error", "code": "MALFORMED_JSON", "message": f"The payload is not valid JSON: {e}"}
             return JSONResponse(body, status_code=400)

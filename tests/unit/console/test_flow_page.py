@@ -121,10 +121,15 @@ def test_the_page_api_refuses_a_forged_post_an_unknown_operation_and_a_payload_t
     unknown = _call(signed_in, "webhook", {})
     not_json = _call(signed_in, "workflows", "{")
     not_object = _call(signed_in, "workflows", "[1]")
+    a_file = signed_in.post(
+        "/console/flow/api/workflows",
+        files={"payload": ("payload.json", b"{}", "application/json")},
+        headers={"X-CSRF-Token": csrf_of(signed_in.get("/flow").text)},
+    )
 
     assert forged.status_code == 403
     assert unknown.status_code == 404 and unknown.json()["status"] == "error"
-    assert not_json.status_code == 400 and not_object.status_code == 400
+    assert not_json.status_code == 400 and not_object.status_code == 400 and a_file.status_code == 400
 
 
 def test_a_payload_cannot_act_with_another_key(signed_in):
