@@ -3961,14 +3961,16 @@ class FlowOperand1(RootModel[str]):
 class FlowCondition(BaseModel):
     """
     Either `all`, `any` or `not` of nested conditions, or one comparison `left operator right`.
+    A nested condition has this same shape (checked at save, at most 10 levels deep).
+
     """
 
     model_config = ConfigDict(
         extra="forbid",
     )
-    all: list[FlowCondition] | None = Field(None, max_length=50, min_length=1)
-    any: list[FlowCondition] | None = Field(None, max_length=50, min_length=1)
-    not_: FlowCondition | None = Field(None, alias="not")
+    all: list[dict[str, Any]] | None = Field(None, max_length=50, min_length=1)
+    any: list[dict[str, Any]] | None = Field(None, max_length=50, min_length=1)
+    not_: dict[str, Any] | None = Field(None, alias="not")
     left: float | FlowOperand1 | None = None
     """
     A number, or a string holding one double-brace variable reference.
@@ -4733,6 +4735,3 @@ class TelegramBroadcastRequest(BaseModel):
     """
     message: str = Field(..., max_length=4096, min_length=1)
     filters: TelegramBroadcastFilters | None = None
-
-
-FlowCondition.model_rebuild()

@@ -27,7 +27,8 @@ def _tick(number: int, ltp: float):
 async def _measure(services, workflow_id: int, crossings: int) -> list[float]:
     flow = services.flow
     triggers = flow.triggers
-    triggers.sync(flow.store.by_id(workflow_id))
+    services.scheduler.start()  # as the leader does at start: then the active workflow's alert is live
+    await triggers.start(flow.store.active())
     latencies = []
     number = 0
     for _ in range(crossings):
@@ -39,6 +40,8 @@ async def _measure(services, workflow_id: int, crossings: int) -> list[float]:
         await asyncio.gather(*list(triggers._pending))
         await flow.engine.drain()
         latencies.append((time.perf_counter() - began) * 1000)
+    await triggers.stop()
+    services.scheduler.stop()
     return latencies
 
 

@@ -275,7 +275,11 @@ def _check_condition(node: Node, condition: FlowCondition, depth: int) -> None:
     if shapes[3] and (condition.left is None or condition.operator is None or condition.right is None):
         raise _refused(node, "a comparison needs left, operator and right")
     for inner in (condition.all or []) + (condition.any or []) + ([condition.not_] if condition.not_ else []):
-        _check_condition(node, inner, depth + 1)
+        try:
+            nested = FlowCondition.model_validate(inner)
+        except PydanticValidationError as e:
+            raise _refused(node, f"a nested condition: {_first(e)}") from e
+        _check_condition(node, nested, depth + 1)
 
 
 def _check_acyclic(workflow: Workflow) -> None:

@@ -49,6 +49,7 @@ class FlowEngine:
         self._clock = clock
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._tasks: dict[int, asyncio.Task] = {}
+        self._in_progress: defaultdict[int, int] = defaultdict(int)  # workflow id -> runs started, not ended
 
     # -- starting runs --------------------------------------------------------------------------------
 
@@ -63,7 +64,7 @@ class FlowEngine:
     ) -> tuple[FlowRunRecord, asyncio.Task | None]:
         """Record a run for `trigger` and start it; a busy workflow drops or queues it by its policy."""
         policy = overlap or json.loads(workflow.document).get("overlap") or "drop"
-        busy = self._locks[workflow.id].locked()
+        busy = self._in_progress[workflow.id] > 0  # a run started a moment ago may not hold the lock yet
         status = DROPPED if busy and policy == "drop" else QUEUED
         run, is_new = self.store.new_run(
             workflow, trigger.type, trigger.id, payload, status=status, dedupe_key=dedupe_key, now=self._clock()
@@ -72,12 +73,18 @@ class FlowEngine:
             if status == DROPPED and is_new:
                 log.info("flow workflow %s: run %s dropped, a run is in progress", workflow.id, run.id)
             return run, self._tasks.get(run.id)
-        return run, self._spawn(run.id)
+        return run, self._spawn(run.id, workflow.id)
 
-    def _spawn(self, run_id: int) -> asyncio.Task:
+    def _spawn(self, run_id: int, workflow_id: int) -> asyncio.Task:
         task = asyncio.create_task(self.execute(run_id), name=f"flow-run-{run_id}")
         self._tasks[run_id] = task
-        task.add_done_callback(lambda _task: self._tasks.pop(run_id, None))
+        self._in_progress[workflow_id] += 1
+
+        def ended(_task: asyncio.Task) -> None:
+            self._tasks.pop(run_id, None)
+            self._in_progress[workflow_id] -= 1
+
+        task.add_done_callback(ended)
         return task
 
     def task_of(self, run_id: int) -> asyncio.Task | None:
@@ -88,7 +95,7 @@ class FlowEngine:
         resumed = []
         for run in self.store.unfinished():
             if run.id not in self._tasks:
-                self._spawn(run.id)
+                self._spawn(run.id, run.workflow_id)
                 resumed.append(run.id)
         return resumed
 

@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 FIRE_TASK = "flow.fire"
 SKIP_GRACE_SECONDS = 60  # `missed: skip`: a firing later than this is dropped by the scheduler
-RESUBSCRIBE_SECONDS = 5.0
+WATCH_SECONDS = 5.0  # how often the leader re-reads active workflows (changed in another worker) and the feed
 MAX_ORDER_RUNS_PER_MINUTE = 30  # an order-update workflow that places orders must not feed itself forever
 
 
@@ -82,19 +82,28 @@ class FlowTriggers:
         self._order_nodes: dict[int, list[Node]] = {}  # workflow id -> its orderUpdateTrigger nodes
         self._owners: dict[int, int] = {}  # workflow id -> user id
         self._order_runs: dict[int, list[datetime]] = {}
+        self._synced: dict[int, datetime] = {}  # workflow id -> the updated_at its live triggers follow
         self._feed = None
         self._events = None
         self._watchdog: asyncio.Task | None = None
+        self._started = False
         self._pending: set[asyncio.Task] = set()
         scheduler.task(FIRE_TASK)(self.fire_schedule)
 
     # -- (un)registering ------------------------------------------------------------------------------
 
     def sync(self, row: FlowWorkflowRecord) -> None:
-        """Make the live triggers match the workflow: its nodes while active, nothing while not."""
+        """Make the live triggers match the workflow: its nodes while active, nothing while not.
+
+        Only where triggers run (the leader, once started); elsewhere the leader's watch picks the
+        change up from the database within `WATCH_SECONDS`.
+        """
+        if not self._live:
+            return
         self.remove(row.id)
         if not row.is_active:
             return
+        self._synced[row.id] = row.updated_at
         nodes = [Node(node["id"], node["type"], node.get("data") or {}) for node in json.loads(row.document)["nodes"]]
         for node in nodes:
             if node.type == "schedule":
@@ -109,7 +118,17 @@ class FlowTriggers:
                 self._owners[row.id] = row.user_id
         self._subscribe_alerts()
 
+    def refresh(self) -> None:
+        """Follow changes made in other workers: new, changed, deactivated and deleted workflows."""
+        rows = {row.id: row for row in self._service.store.active()}
+        for workflow_id in set(self._synced) - set(rows):
+            self.remove(workflow_id)
+        for workflow_id, row in rows.items():
+            if self._synced.get(workflow_id) != row.updated_at:
+                self.sync(row)
+
     def remove(self, workflow_id: int) -> None:
+        self._synced.pop(workflow_id, None)
         prefix = job_id(workflow_id, "")
         for known in self._scheduler.job_ids():
             if known.startswith(prefix):
@@ -232,11 +251,13 @@ class FlowTriggers:
 
     async def _watch(self) -> None:
         while True:
-            await asyncio.sleep(RESUBSCRIBE_SECONDS)
+            await asyncio.sleep(WATCH_SECONDS)
             try:
+                await asyncio.to_thread(lambda: None)  # yield to requests before reading the database
+                self.refresh()
                 await self._ensure_subscribed()
-            except Exception:  # a feed hiccup must not end the watch; the next round asks again
-                log.exception("re-subscribing flow price alerts failed")
+            except Exception:  # a hiccup must not end the watch; the next round tries again
+                log.exception("refreshing flow triggers failed")
 
     # -- order updates --------------------------------------------------------------------------------
 
@@ -285,16 +306,22 @@ class FlowTriggers:
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
+    @property
+    def _live(self) -> bool:
+        return self._started and self._scheduler.running
+
     async def start(self, active: list[FlowWorkflowRecord], *, feed=None, events=None) -> None:
+        """Make the active workflows' triggers live (in the leader, after the scheduler started)."""
         self._feed, self._events = feed, events
+        self._started = True
         for row in active:
             self.sync(row)
         if feed is not None:
             feed.taps.append(self.on_bus)
             await self._ensure_subscribed()
-            self._watchdog = asyncio.create_task(self._watch(), name="flow-price-watch")
         if events is not None:
             events.subscribe(self.on_order_event)
+        self._watchdog = asyncio.create_task(self._watch(), name="flow-trigger-watch")
 
     async def stop(self) -> None:
         if self._watchdog is not None:
@@ -308,5 +335,9 @@ class FlowTriggers:
             with contextlib.suppress(ValueError):
                 self._events.unsubscribe(self.on_order_event)
         self._feed = self._events = None
+        self._started = False
+        self.alerts.clear()
+        self._order_nodes.clear()
+        self._synced.clear()
         if self._pending:
             await asyncio.gather(*list(self._pending), return_exceptions=True)

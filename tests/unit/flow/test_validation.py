@@ -68,3 +68,17 @@ def test_a_reference_in_a_typed_field_is_accepted_at_save(create):
     created = create(workflow(START, buy(quantity="{{trigger.qty}}")))
 
     assert created["data"]["workflow"]["nodes"][1]["data"]["quantity"] == "{{trigger.qty}}"
+
+
+def test_nested_conditions_are_checked_to_the_bottom(create):
+    nested = {"any": [{"not": {"left": "{{trigger.x}}", "operator": ">"}}, {"left": 1, "operator": "<", "right": 2}]}
+
+    message = refusal(create, workflow(START, {"id": "deep", "type": "condition", "data": nested}))
+
+    assert "Node deep" in message and "left, operator and right" in message
+
+
+def test_the_served_spec_is_json_despite_nested_condition_shapes(client):
+    response = client.get("/api/v1/openapi.json")
+
+    assert response.status_code == 200 and "FlowCondition" in response.text
