@@ -232,3 +232,20 @@ def test_interval_and_once_schedules_become_jobs_and_a_past_once_does_not(client
         workflow({"id": "naive", "type": "schedule", "data": {"mode": "once", "at": "2030-01-07T09:20:00"}}), expect=400
     )
     assert refused["code"] == "INVALID_WORKFLOW" and "Node naive" in refused["message"]
+
+
+def test_an_active_price_alert_is_fed_by_the_live_market_data_bus(client, app, create, trader):
+    far = {
+        "id": "far",
+        "type": "priceAlert",
+        "data": {"symbol": "SBIN", "exchange": "NSE", "condition": "crosses_above", "price": 1e8},
+    }
+    created = create(workflow(far, buy()))["data"]
+
+    trader("flow/activate", workflow_id=created["workflow_id"], active=True)
+
+    alert = app.services.flow.triggers.alerts[("NSE", "SBIN")][0]
+    eventually(lambda: alert.armed is True, timeout=10)  # a tick arrived over the bus: below the level, armed
+    assert trader("flow/runs", workflow_id=created["workflow_id"])["data"] == []
+    trader("flow/activate", workflow_id=created["workflow_id"], active=False)
+    assert ("NSE", "SBIN") not in app.services.flow.triggers.alerts
