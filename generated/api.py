@@ -3856,7 +3856,7 @@ class FlowScheduleParams(BaseModel):
     """
     at: AwareDatetime | None = None
     """
-    For `once`; without an offset it is IST.
+    For `once`: an ISO date and time with its offset, e.g. 2026-12-08T09:20:00+05:30.
     """
     market_hours_only: bool | None = False
     """

@@ -11,7 +11,7 @@ orderstatus -> orderbook, with the `orderid` of each answer.
 
 The webhooks outside `/api/v1` (`spec/webhooks.yaml`, loaded from the file; the server does not
 serve it) are fuzzed in a run of their own, after the setup creates a TradingView strategy and a
-Chartink strategy that map SBIN: `tools.fuzz_hooks` sends part of the generated alerts to their real
+Chartink strategy that map SBIN, and an active flow workflow with a webhook trigger: `tools.fuzz_hooks` sends part of the generated alerts to their real
 tokens with the mapped symbol, so bodies reach validation and order placement, and the rest to
 random tokens (404). The strategies are not intraday, so alerts are taken at any hour.
 
@@ -206,7 +206,23 @@ def webhook_strategies(server: Server) -> dict[str, str]:
         if created.status_code != 200:
             raise RuntimeError(f"creating the {platform} webhook strategy failed: {created.text}")
         tokens[path] = created.json()["data"]["webhook_url"].rsplit("/", 1)[-1]
+    tokens["/flow/webhook/{token}"] = _webhook_workflow(server)
     return tokens
+
+
+def _webhook_workflow(server: Server) -> str:
+    """An active flow workflow whose webhook records the delivered symbol; its token."""
+    nodes = [
+        {"id": "hook", "type": "webhookTrigger"},
+        {"id": "note", "type": "setVariable", "data": {"name": "seen", "value": "{{webhook.symbol}}"}},
+    ]
+    body = {"apikey": server.api_key, "workflow": {"name": "Fuzz flow", "nodes": nodes, "edges": [{"source": "hook", "target": "note"}]}}
+    created = httpx.post(f"{server.url}/api/v1/flow/create", json=body, timeout=30)
+    if created.status_code != 200:
+        raise RuntimeError(f"creating the flow webhook workflow failed: {created.text}")
+    workflow_id = created.json()["data"]["workflow_id"]
+    httpx.post(f"{server.url}/api/v1/flow/activate", json={"apikey": server.api_key, "workflow_id": workflow_id, "active": True}, timeout=30)
+    return created.json()["data"]["webhook_url"].rsplit("/", 1)[-1]
 
 
 def webhook_command(

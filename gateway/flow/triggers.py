@@ -157,13 +157,7 @@ class FlowTriggers:
         elif params.mode == "interval":
             trigger = IntervalTrigger(seconds=params.interval_seconds, timezone=IST)
         else:
-            at = (
-                datetime.fromisoformat(str(params.at).replace("Z", "+00:00"))
-                if isinstance(params.at, str)
-                else params.at
-            )
-            if at.tzinfo is None:
-                at = at.replace(tzinfo=IST)
+            at = params.at  # the schema insists on an offset
             if at <= self._clock():
                 return  # a one-off time already past never fires
             trigger = DateTrigger(run_date=at, timezone=IST)

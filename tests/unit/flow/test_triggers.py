@@ -211,3 +211,41 @@ def test_an_order_update_starts_the_workflow_with_the_order(client, create, trad
     eventually(lambda: [run["status"] for run in runs()] == ["succeeded"])
     detail = trader("flow/runs/get", run_id=runs()[0]["run_id"])["data"]
     assert detail["trigger"] == "orderUpdateTrigger" and detail["steps"][1]["output"] == placed["orderid"]
+
+
+def test_interval_and_once_schedules_become_jobs_and_a_past_once_does_not(client, app, create, trader):
+    every = {"id": "every", "type": "schedule", "data": {"mode": "interval", "interval_seconds": 300}}
+    later = {"id": "later", "type": "schedule", "data": {"mode": "once", "at": "2030-01-07T09:20:00+05:30"}}
+    past = {"id": "past", "type": "schedule", "data": {"mode": "once", "at": "2020-01-07T09:20:00+05:30"}}
+    created = create(
+        workflow(every, later, past, buy(), edges=[{"source": n, "target": "buy"} for n in ("every", "later", "past")])
+    )["data"]
+
+    trader("flow/activate", workflow_id=created["workflow_id"], active=True)
+
+    scheduler = app.services.scheduler
+    once = scheduler.next_run(job_id(created["workflow_id"], "later"))
+    assert once is not None and once.astimezone(IST) == datetime(2030, 1, 7, 9, 20, tzinfo=IST)
+    assert scheduler.next_run(job_id(created["workflow_id"], "every")) is not None
+    assert scheduler.next_run(job_id(created["workflow_id"], "past")) is None
+    refused = create(
+        workflow({"id": "naive", "type": "schedule", "data": {"mode": "once", "at": "2030-01-07T09:20:00"}}), expect=400
+    )
+    assert refused["code"] == "INVALID_WORKFLOW" and "Node naive" in refused["message"]
+
+
+def test_an_active_price_alert_is_fed_by_the_live_market_data_bus(client, app, create, trader):
+    far = {
+        "id": "far",
+        "type": "priceAlert",
+        "data": {"symbol": "SBIN", "exchange": "NSE", "condition": "crosses_above", "price": 1e8},
+    }
+    created = create(workflow(far, buy()))["data"]
+
+    trader("flow/activate", workflow_id=created["workflow_id"], active=True)
+
+    alert = app.services.flow.triggers.alerts[("NSE", "SBIN")][0]
+    eventually(lambda: alert.armed is True, timeout=10)  # a tick arrived over the bus: below the level, armed
+    assert trader("flow/runs", workflow_id=created["workflow_id"])["data"] == []
+    trader("flow/activate", workflow_id=created["workflow_id"], active=False)
+    assert ("NSE", "SBIN") not in app.services.flow.triggers.alerts
