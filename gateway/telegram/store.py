@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy import Engine, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
@@ -242,14 +243,21 @@ class TelegramStore:
     def enqueue(self, user_id: int, kind: str, text: str, *, dedupe_key: str | None = None, alert: bool = True) -> bool:
         """Queue a message for the user's chat; False when there is no chat (or, for alerts, they are off)
         or the same `dedupe_key` was queued before."""
-        with session_scope(self._engine) as session:
-            link = session.get(TelegramLink, user_id)
-            if link is None or link.chat_id is None or (alert and not link.notifications_enabled):
-                return False
-            wanted = PREFERENCE_OF_KIND.get(kind)
-            preference = session.get(TelegramPreference, user_id) if alert and wanted else None
-            if preference is not None and not getattr(preference, wanted):
-                return False
+        # One Core read, not two ORM loads: this runs on the event loop for every order event.
+        wanted = PREFERENCE_OF_KIND.get(kind) if alert else None
+        preference = getattr(TelegramPreference, wanted) if wanted else sa.literal(True)
+        with self._engine.connect() as connection:
+            found = connection.execute(
+                sa.select(TelegramLink.chat_id, TelegramLink.notifications_enabled, preference)
+                .select_from(TelegramLink)
+                .outerjoin(TelegramPreference, TelegramPreference.user_id == TelegramLink.user_id)
+                .where(TelegramLink.user_id == user_id)
+            ).first()
+        if found is None:
+            return False
+        chat_id, notifications_enabled, wanted_kind = found
+        if chat_id is None or (alert and not notifications_enabled) or wanted_kind is False:
+            return False
         try:
             with session_scope(self._engine) as session:
                 session.add(TelegramMessage(user_id=user_id, kind=kind, text=text, dedupe_key=dedupe_key))
