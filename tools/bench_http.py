@@ -43,7 +43,12 @@ def _wait_until_up(port: int, process: subprocess.Popen) -> None:
 
 def _serve(code: str, port: int, environment: dict[str, str]) -> subprocess.Popen:
     process = subprocess.Popen([sys.executable, "-c", code, str(port)], env=environment)
-    _wait_until_up(port, process)
+    try:
+        _wait_until_up(port, process)
+    except BaseException:  # a server that never came up must not outlive the benchmark
+        process.kill()
+        process.wait(timeout=10)
+        raise
     return process
 
 
