@@ -14,7 +14,6 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from gateway.accounts import Principal
 from gateway.flow import document as documents
@@ -22,9 +21,9 @@ from gateway.flow.document import Workflow
 from gateway.flow.engine import FlowEngine
 from gateway.flow.nodes import NodeActions
 from gateway.flow.store import DROPPED, FlowStore
-from gateway.webhooks import WebhookTokens
+from gateway.webhooks import WebhookTokens, json_object, without_token
 from generated.api import FlowWorkflowDocument
-from generated.errors import Forbidden, MalformedJson, PayloadTooLarge, ValidationFailed, WebhookSignatureInvalid
+from generated.errors import Forbidden, PayloadTooLarge, WebhookSignatureInvalid
 from sandbox.market import IST
 from storage import FlowRunRecord, FlowWorkflowRecord
 
@@ -153,7 +152,7 @@ class FlowService:
         trigger = _checked(row).trigger_of("webhookTrigger")
         if trigger is None:
             raise Forbidden(f"Workflow {row.name} has no webhookTrigger node")
-        payload = _masked(_parsed(raw), token)
+        payload = without_token(json_object(raw) if raw.strip() else {}, token)
         key = f"webhook:{idempotency_key}" if idempotency_key else None
         run, task = self.engine.start(row, trigger, payload, dedupe_key=key)
         answer, status = await self._answer(run, task)
@@ -271,25 +270,3 @@ def _run_summary(run: FlowRunRecord) -> dict:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
-
-
-def _parsed(raw: bytes) -> dict[str, Any]:
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise MalformedJson(f"The webhook body is not valid JSON: {e}") from e
-    if not isinstance(body, dict):
-        raise ValidationFailed("The webhook body must be a JSON object")
-    return body
-
-
-def _masked(value: Any, token: str) -> Any:
-    if isinstance(value, str):
-        return value.replace(token, "[token]")
-    if isinstance(value, dict):
-        return {key: _masked(item, token) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_masked(item, token) for item in value]
-    return value

@@ -29,9 +29,9 @@ from gateway.scheduler import Scheduler
 from gateway.strategies import plans
 from gateway.strategies.store import Loaded, StrategyStore
 from gateway.validation import from_pydantic
-from gateway.webhooks import AlertInbox, Delivery, WebhookTokens
+from gateway.webhooks import AlertInbox, Delivery, WebhookTokens, json_object, without_token
 from generated.api import PlaceOrderRequest, SmartOrderRequest
-from generated.errors import BrokergateError, MalformedJson, PayloadTooLarge, ValidationFailed, WebhookSignatureInvalid
+from generated.errors import BrokergateError, PayloadTooLarge, ValidationFailed, WebhookSignatureInvalid
 from generated.webhooks import ChartinkAlert, StrategyAlert
 from sandbox.market import IST
 from storage import User, session_scope
@@ -185,7 +185,8 @@ class StrategyService:
                 raise WebhookSignatureInvalid(
                     f"Strategy {strategy.name} takes signed alerts only: send X-Brokergate-Signature (t=..,v1=..)"
                 )
-            delivery.payload = _masked(_parsed(raw), token)  # Chartink echoes its webhook_url: never store the token
+            # Chartink echoes its webhook_url: the stored body must never hold the token
+            delivery.payload = without_token(json_object(raw), token)
         except BrokergateError as e:  # refused before the body could be read: told, not recorded
             what = "Chartink alert" if kind == "chartink" else "alert"
             self._tell(strategy.user_id, f"Strategy {strategy.name}: {what} refused: {e.message}", token)
@@ -307,16 +308,6 @@ class StrategyService:
         await self.inbox.drain()
 
 
-def _parsed(raw: bytes) -> dict:
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise MalformedJson(f"The webhook body is not valid JSON: {e}") from e
-    if not isinstance(body, dict):
-        raise ValidationFailed("The webhook body must be a JSON object")
-    return body
-
-
 def _described_alert(kind: str, body: dict) -> str:
     """What the alert asked for, in a few words; never the webhook URL a Chartink payload carries."""
     if kind == "chartink":
@@ -324,19 +315,6 @@ def _described_alert(kind: str, body: dict) -> str:
         return f"Chartink alert {scan!r} ({stocks})" if scan else "Chartink alert"
     words = " ".join(str(body.get(name, ""))[:40] for name in ("action", "symbol", "exchange") if body.get(name))
     return f"alert {words}" if words else "alert"
-
-
-def _masked(value, token: str | None):
-    """`value` with the webhook token blanked out of every string in it."""
-    if not token:
-        return value
-    if isinstance(value, str):
-        return value.replace(token, "[token]")
-    if isinstance(value, dict):
-        return {key: _masked(item, token) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_masked(item, token) for item in value]
-    return value
 
 
 def _model(model, body: dict):

@@ -2,6 +2,7 @@
 masking so a token never reaches a log, and the durable inbox that places each accepted alert once."""
 
 from gateway.webhooks.inbox import AlertInbox, Delivery
-from gateway.webhooks.tokens import WebhookTokens, masked_path, masked_text
+from gateway.webhooks.rawbody import json_object
+from gateway.webhooks.tokens import WebhookTokens, masked_path, masked_text, without_token
 
-__all__ = ["AlertInbox", "Delivery", "WebhookTokens", "masked_path", "masked_text"]
+__all__ = ["AlertInbox", "Delivery", "WebhookTokens", "json_object", "masked_path", "masked_text", "without_token"]

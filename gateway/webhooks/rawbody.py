@@ -3,9 +3,11 @@ them, and connexion has consumed the stream by the time the handler runs."""
 
 from __future__ import annotations
 
+import json
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from generated.errors import PayloadTooLarge
+from generated.errors import MalformedJson, PayloadTooLarge, ValidationFailed
 
 RAW_BODY = "brokergate.raw_body"
 MAX_WEBHOOK_BYTES = 16_384  # an alert is a few hundred bytes; Chartink lists of stocks stay far below this
@@ -39,3 +41,14 @@ class RawBody:
             return {"type": "http.request", "body": raw, "more_body": False}
 
         await self.app(scope, replay, send)
+
+
+def json_object(raw: bytes) -> dict:
+    """A webhook body parsed as the JSON object every webhook expects, else a typed 400."""
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise MalformedJson(f"The webhook body is not valid JSON: {e}") from e
+    if not isinstance(body, dict):
+        raise ValidationFailed("The webhook body must be a JSON object")
+    return body

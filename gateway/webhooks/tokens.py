@@ -32,6 +32,20 @@ def masked_text(text: str) -> str:
     return _TOKEN_PATH.sub(r"\1" + MASK, text)
 
 
+def without_token(value, token: str | None):
+    """`value` (a parsed body) with the webhook token blanked out of every string in it: a Chartink
+    body echoes its own webhook URL, and a stored body must never hold the token."""
+    if not token:
+        return value
+    if isinstance(value, str):
+        return value.replace(token, "[token]")
+    if isinstance(value, dict):
+        return {key: without_token(item, token) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_token(item, token) for item in value]
+    return value
+
+
 class WebhookTokens:
     """Issue, find and reveal webhook tokens, and check signatures made with a webhook's secret."""
 
