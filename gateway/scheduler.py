@@ -40,6 +40,46 @@ async def _dispatch(scheduler: str, task: str, kwargs: dict[str, Any]) -> None:
     await owner.run(task, **kwargs)
 
 
+_CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+def _cron_weekdays(field: str) -> str:
+    """A crontab weekday field (0 or 7 = Sunday, 1 = Monday, names too) in APScheduler's terms.
+
+    APScheduler numbers weekdays from Monday = 0, so handing it "1-5" as written would fire Tuesday
+    to Saturday. The days are expanded and passed by name, which both read the same way.
+    """
+    days: set[int] = set()
+    for part in field.lower().split(","):
+        span, _, step_text = part.partition("/")
+        step = int(step_text) if step_text else 1
+        if step < 1:
+            raise ValueError(f"the weekday step in {part!r} must be at least 1")
+        if span == "*":
+            first, last = 0, 6
+        else:
+            low, _, high = span.partition("-")
+            first = _CRON_DAYS.index(low) if low in _CRON_DAYS else int(low)
+            last = (_CRON_DAYS.index(high) if high in _CRON_DAYS else int(high)) if high else first
+            if step_text and not high:
+                last = 6
+        if not 0 <= first <= last <= 7:
+            raise ValueError(f"the weekday range {part!r} is not within 0-7")
+        days.update(day % 7 for day in range(first, last + 1, step))
+    return ",".join(_CRON_DAYS[day] for day in sorted(days))
+
+
+def crontab(expression: str, *, timezone=IST) -> CronTrigger:
+    """A trigger from a five-field crontab line (minute hour day month weekday), read as cron reads it."""
+    fields = expression.split()
+    if len(fields) != 5:
+        raise ValueError(f"{expression!r} must have five fields (minute hour day month weekday)")
+    minute, hour, day, month, weekday = fields
+    return CronTrigger(
+        minute=minute, hour=hour, day=day, month=month, day_of_week=_cron_weekdays(weekday), timezone=timezone
+    )
+
+
 class _SharedEngineJobStore(SQLAlchemyJobStore):
     def shutdown(self) -> None:  # the engine is the gateway's, not the store's to dispose
         pass

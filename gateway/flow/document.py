@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
+from gateway.scheduler import crontab
 from generated.api import (
     BasketOrderRequest,
     CancelOrderRequest,
@@ -252,7 +252,7 @@ def _check_schedule(node: Node, params: FlowScheduleParams) -> None:
         if len(params.cron.split()) != 5:
             raise _refused(node, f"cron: {params.cron!r} must have five fields (minute hour day month weekday)")
         try:
-            CronTrigger.from_crontab(params.cron)
+            crontab(params.cron)
         except ValueError as e:
             raise _refused(node, f"cron: {params.cron!r} is not a valid cron expression ({e})") from e
     elif params.mode == "interval" and params.interval_seconds is None:

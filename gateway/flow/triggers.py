@@ -26,12 +26,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from gateway.flow.document import Node
-from gateway.scheduler import Scheduler
+from gateway.scheduler import Scheduler, crontab
 from generated.api import FlowScheduleParams
 from sandbox.market import IST
 from storage import FlowWorkflowRecord
@@ -153,7 +152,7 @@ class FlowTriggers:
     def _schedule(self, workflow_id: int, node: Node) -> None:
         params = FlowScheduleParams.model_validate(node.data)
         if params.mode == "cron":
-            trigger = CronTrigger.from_crontab(params.cron, timezone=IST)
+            trigger = crontab(params.cron)
         elif params.mode == "interval":
             trigger = IntervalTrigger(seconds=params.interval_seconds, timezone=IST)
         else:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
+import pytest
 from apscheduler.triggers.date import DateTrigger
 
-from gateway.scheduler import Scheduler
+from gateway.scheduler import Scheduler, crontab
 from sandbox.market import IST
 from storage import make_engine
 
@@ -86,3 +87,20 @@ def test_the_app_starts_and_stops_its_scheduler_with_its_lifespan(app):
     assert not app.services.scheduler.running
     with app.test_client():  # a test client may start the same app again
         assert app.services.scheduler.running
+
+
+def test_a_crontab_weekday_field_is_read_as_cron_reads_it():
+    christmas_morning = datetime(2026, 12, 25, 11, 0, tzinfo=IST)  # a Friday, past 09:20
+    weekdays = crontab("20 9 * * 1-5")
+    fires, moment = [], christmas_morning
+    for _ in range(5):
+        moment = weekdays.get_next_fire_time(None, moment + timedelta(minutes=1))
+        fires.append(moment.strftime("%a %d"))
+
+    # APScheduler counts Monday as 0, so "1-5" handed over as written would fire Tuesday to Saturday.
+    assert fires == ["Mon 28", "Tue 29", "Wed 30", "Thu 31", "Fri 01"]
+    assert crontab("0 10 * * 0").get_next_fire_time(None, christmas_morning).strftime("%a") == "Sun"
+    assert crontab("0 10 * * 7").get_next_fire_time(None, christmas_morning).strftime("%a") == "Sun"
+    for wrong in ("20 9 * * 8", "20 9 * * 5-1", "20 9 * *"):
+        with pytest.raises(ValueError):
+            crontab(wrong)
