@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 from functools import partial
-from pathlib import Path
 
-import yaml
 from connexion import AsyncApp
 from connexion.exceptions import ProblemException
 from connexion.middleware.context import ContextMiddleware
@@ -32,12 +30,12 @@ from gateway.perimeter import Perimeter
 from gateway.services import Services
 from gateway.settings import Settings
 from gateway.simulated import PREFIX, simulator_pages
+from gateway.specs import SPEC_DIR
+from gateway.specs import spec as spec_document
 from gateway.validation import TolerantJSONBodyValidator
 from gateway.webhooks.rawbody import RawBody
 from generated.errors import BrokergateError
 
-SPEC_DIR = Path(__file__).resolve().parent.parent / "spec"
-SPEC_FILE = SPEC_DIR / "openapi.yaml"
 _METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 
 
@@ -53,7 +51,7 @@ def protected_operations(spec: dict) -> frozenset[str]:
 
 def create_app(settings: Settings, *, validate_responses: bool = False, services: Services | None = None) -> AsyncApp:
     services = services or Services.build(settings)
-    spec = yaml.safe_load(SPEC_FILE.read_text())
+    spec = spec_document("openapi.yaml")
     perimeter = Perimeter.build(settings, services)
 
     clock = MarketClock(services.market, services.sandbox, anchor=settings.clock_anchor)
@@ -94,7 +92,7 @@ def create_app(settings: Settings, *, validate_responses: bool = False, services
         ],
     )
     app.add_api(
-        "openapi.yaml",
+        spec,
         base_path="/api/v1",  # named, so connexion routes it before the webhooks' root base path
         strict_validation=True,
         validate_responses=validate_responses,
@@ -102,7 +100,7 @@ def create_app(settings: Settings, *, validate_responses: bool = False, services
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/docs"),
     )
     app.add_api(  # the webhooks charting platforms post to, at OpenAlgo's paths outside /api/v1
-        "webhooks.yaml",
+        spec_document("webhooks.yaml"),
         strict_validation=True,
         validate_responses=validate_responses,
         validator_map={"body": {"application/json": TolerantJSONBodyValidator}},

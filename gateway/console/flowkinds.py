@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
-from pathlib import Path
 from typing import Any
 
-import yaml
+from gateway.specs import spec as openapi_spec
 
-SPEC_FILE = Path(__file__).resolve().parents[2] / "spec" / "openapi.yaml"
 # Only for grouping the kind picker; a kind the spec adds and this table lacks is listed under "other".
 GROUPS = {
     "trigger": ("schedule", "webhookTrigger", "priceAlert", "orderUpdateTrigger", "manualTrigger"),
@@ -42,7 +40,7 @@ def node_kinds(
     whose `data` also takes an `output` variable beside the model's fields (True where it is required),
     as an order or data node stores the API's answer under that name.
     """
-    spec = spec if spec is not None else yaml.safe_load(SPEC_FILE.read_text())
+    spec = spec if spec is not None else openapi_spec()
     components = spec["components"]["schemas"]
     kinds = []
     for kind, model in params.items():

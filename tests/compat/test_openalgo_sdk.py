@@ -21,10 +21,10 @@ from functools import cached_property
 from typing import Any
 
 import pytest
-import yaml
 
-from gateway.app import SPEC_FILE, create_app
+from gateway.app import create_app
 from gateway.settings import Settings
+from gateway.specs import spec
 from sandbox.market import InstrumentType, compact_expiry
 from tests.compat import shapes
 from tests.compat.openalgo_sdk import OpenAlgoWire
@@ -449,7 +449,7 @@ CASES = [
 
 
 def _spec_operations() -> set[tuple[str, str]]:
-    paths = yaml.safe_load(SPEC_FILE.read_text())["paths"]
+    paths = spec("openapi.yaml")["paths"]
     return {(method, path.strip("/")) for path, item in paths.items() for method in item}
 
 

@@ -4,15 +4,14 @@ import importlib
 import tempfile
 from pathlib import Path
 
-import yaml
 from openapi_spec_validator import validate
 
 import generated.errors as errors
-from gateway.app import SPEC_FILE
+from gateway.specs import spec
 from tools.generate import ROOT, _differences, build
 
-SPEC = yaml.safe_load(SPEC_FILE.read_text())
-WEBHOOKS = yaml.safe_load((SPEC_FILE.parent / "webhooks.yaml").read_text())  # the routes outside /api/v1
+SPEC = spec("openapi.yaml")
+WEBHOOKS = spec("webhooks.yaml")  # the routes outside /api/v1
 METHODS = {"get", "post", "put", "patch", "delete"}
 
 
