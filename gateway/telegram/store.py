@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -41,6 +42,10 @@ PREFERENCE_OF_KIND = {
     "strategy.refused": "order_notifications",  # a webhook alert refused or its orders failed
     "pnl": "pnl_notifications",
 }
+# How long the set of users with a linked chat is trusted before it is read again. Every order event
+# asks whether its user has a chat, and most users have none; a link made by another worker shows
+# within this time (one made here, at once).
+CHATS_FRESH_SECONDS = 5.0
 
 
 def _digest(code: str) -> str:
@@ -74,6 +79,7 @@ class TelegramStore:
     def __init__(self, engine: Engine, *, app_key: str) -> None:
         self._engine = engine
         self._vault = Vault(app_key, "telegram-token")
+        self._chats: tuple[float, frozenset[int]] | None = None  # (read at, users with a linked chat)
 
     # The bot
 
@@ -161,6 +167,7 @@ class TelegramStore:
             row.chat_id, row.telegram_username = chat_id, telegram_username[:64]
             row.code_digest, row.code_expires_at, row.linked_at = None, None, utcnow()
             session.add(row)
+            self._chats = None
             return row.user_id
 
     def unlink(self, user_id: int) -> bool:
@@ -174,6 +181,7 @@ class TelegramStore:
             ):
                 message.status, message.last_error = DROPPED, "the chat was unlinked"
                 session.add(message)
+        self._chats = None
         return row is not None and row.chat_id is not None
 
     def set_notifications(self, user_id: int, enabled: bool) -> None:
@@ -243,7 +251,9 @@ class TelegramStore:
     def enqueue(self, user_id: int, kind: str, text: str, *, dedupe_key: str | None = None, alert: bool = True) -> bool:
         """Queue a message for the user's chat; False when there is no chat (or, for alerts, they are off)
         or the same `dedupe_key` was queued before."""
-        # One Core read, not two ORM loads: this runs on the event loop for every order event.
+        # This runs on the event loop for every order event: most users have no chat and cost no read.
+        if not self._has_chat(user_id):
+            return False
         wanted = PREFERENCE_OF_KIND.get(kind) if alert else None
         preference = getattr(TelegramPreference, wanted) if wanted else sa.literal(True)
         with self._engine.connect() as connection:
@@ -264,6 +274,16 @@ class TelegramStore:
         except IntegrityError:
             return False  # this order change was queued already
         return True
+
+    def _has_chat(self, user_id: int) -> bool:
+        now = time.monotonic()
+        if self._chats is None or now - self._chats[0] > CHATS_FRESH_SECONDS:
+            with self._engine.connect() as connection:
+                users = connection.execute(
+                    sa.select(TelegramLink.user_id).where(TelegramLink.chat_id.is_not(None))
+                ).scalars()
+                self._chats = (now, frozenset(users))
+        return user_id in self._chats[1]
 
     def due(self, now: datetime, limit: int = 50) -> list[Outgoing]:
         """Pending messages whose time has come, oldest first, with the chat their user has now."""
