@@ -38,6 +38,7 @@ from generated.api import (
 from generated.contract import Account, GttRef, OrderRef
 from generated.errors import BY_CODE, BrokergateError, IdempotencyConflict, NotSupported, ValidationFailed
 from storage import OrderAudit, OrderIntent, session_scope, utcnow
+from storage.groupcommit import GroupCommit
 
 _OUTCOMES = ("place.accepted", "place.failed")
 
@@ -118,6 +119,8 @@ class OrderDesk:
         self.market = market  # the unified symbol master and prices, for orders named by option offset
         self._admin = admin  # freeze quantities (gateway.admindata.AdminData), when the gateway keeps them
         self._locks: defaultdict[tuple[int, str], asyncio.Lock] = defaultdict(asyncio.Lock)
+        # Audit rows and claims are committed off the event loop, a burst of orders sharing commits.
+        self._writer = GroupCommit(engine, name="order-audit")
 
     async def place(
         self, user: Principal, request: PlaceOrderRequest, *, idempotency_key: str | None = None
@@ -214,28 +217,28 @@ class OrderDesk:
         """Place a GTT already checked by `gateway.gtt.normalized_gtt`."""
         route = self._gtt_route(user)
         payload = {"request": request.model_dump(mode="json", exclude={"apikey"}, exclude_none=True)}
-        self._record(user.user_id, route.broker, "gtt.place.requested", None, None, payload)
+        await self._record(user.user_id, route.broker, "gtt.place.requested", None, None, payload)
         try:
             placed = await route.plugin.gtt_place(account_for(user, route), request)
         except BrokergateError as e:
-            self._record(user.user_id, route.broker, "gtt.place.failed", None, None, {"code": e.code})
+            await self._record(user.user_id, route.broker, "gtt.place.failed", None, None, {"code": e.code})
             raise
-        self._record(user.user_id, route.broker, "gtt.place.accepted", placed.trigger_id, None, {})
+        await self._record(user.user_id, route.broker, "gtt.place.accepted", placed.trigger_id, None, {})
         return with_mode({"status": "success", "trigger_id": placed.trigger_id}, route)
 
     async def modify_gtt(self, user: Principal, request: ModifyGttOrderRequest) -> dict:
         route = self._gtt_route(user)
         payload = {"request": request.model_dump(mode="json", exclude={"apikey"}, exclude_none=True)}
-        self._record(user.user_id, route.broker, "gtt.modify.requested", request.trigger_id, None, payload)
+        await self._record(user.user_id, route.broker, "gtt.modify.requested", request.trigger_id, None, payload)
         placed = await route.plugin.gtt_modify(account_for(user, route), request)
-        self._record(user.user_id, route.broker, "gtt.modify.accepted", placed.trigger_id, None, {})
+        await self._record(user.user_id, route.broker, "gtt.modify.accepted", placed.trigger_id, None, {})
         return with_mode({"status": "success", "trigger_id": placed.trigger_id}, route)
 
     async def cancel_gtt(self, user: Principal, trigger_id: str) -> dict:
         route = self._gtt_route(user)
-        self._record(user.user_id, route.broker, "gtt.cancel.requested", trigger_id, None, {})
+        await self._record(user.user_id, route.broker, "gtt.cancel.requested", trigger_id, None, {})
         placed = await route.plugin.gtt_cancel(account_for(user, route), GttRef(trigger_id=trigger_id))
-        self._record(user.user_id, route.broker, "gtt.cancel.accepted", placed.trigger_id, None, {})
+        await self._record(user.user_id, route.broker, "gtt.cancel.accepted", placed.trigger_id, None, {})
         return with_mode({"status": "success", "trigger_id": placed.trigger_id}, route)
 
     async def gtt_book(self, user: Principal, status: str = "active") -> dict:
@@ -253,7 +256,7 @@ class OrderDesk:
 
     async def modify(self, user: Principal, request: ModifyOrderRequest) -> dict:
         route = self._router.route(user)
-        self._record(
+        await self._record(
             user.user_id,
             route.broker,
             "modify.requested",
@@ -262,14 +265,14 @@ class OrderDesk:
             {"request": request.model_dump(exclude={"apikey"}, exclude_none=True)},
         )
         placed = await route.plugin.modify_order(account_for(user, route), request)
-        self._record(user.user_id, route.broker, "modify.accepted", placed.orderid, None, {})
+        await self._record(user.user_id, route.broker, "modify.accepted", placed.orderid, None, {})
         return with_mode({"status": "success", "orderid": placed.orderid, "message": placed.message}, route)
 
     async def cancel(self, user: Principal, reference: OrderRef) -> dict:
         route = self._router.route(user)
-        self._record(user.user_id, route.broker, "cancel.requested", reference.orderid, None, {})
+        await self._record(user.user_id, route.broker, "cancel.requested", reference.orderid, None, {})
         placed = await route.plugin.cancel_order(account_for(user, route), reference)
-        self._record(user.user_id, route.broker, "cancel.accepted", placed.orderid, None, {})
+        await self._record(user.user_id, route.broker, "cancel.accepted", placed.orderid, None, {})
         return with_mode({"status": "success", "orderid": placed.orderid, "message": placed.message}, route)
 
     async def _once(self, user: Principal, request, key: str | None, send: Callable[[Route], Awaitable[dict]]):
@@ -285,13 +288,13 @@ class OrderDesk:
         payload = request.model_dump(exclude={"apikey"}, exclude_none=True)
         intent = {"fingerprint": _fingerprint(request), "request": payload}
         if key is None:
-            self._record(user.user_id, route.broker, "place.requested", None, None, intent)
-        elif not self._claim(user.user_id, route.broker, key, intent):
+            await self._record(user.user_id, route.broker, "place.requested", None, None, intent)
+        elif not await self._claim(user.user_id, route.broker, key, intent):
             return await self._outcome_of_claimed(user.user_id, key, intent["fingerprint"])
         try:
             answer = with_mode(await send(route), route)
         except BrokergateError as e:
-            self._record(
+            await self._record(
                 user.user_id,
                 route.broker,
                 "place.failed",
@@ -300,7 +303,7 @@ class OrderDesk:
                 {"code": e.code, "message": e.message, "context": _jsonable(e.context)},
             )
             raise
-        self._record(user.user_id, route.broker, "place.accepted", answer.get("orderid"), key, {"answer": answer})
+        await self._record(user.user_id, route.broker, "place.accepted", answer.get("orderid"), key, {"answer": answer})
         return answer
 
     def _replay(self, user_id: int, key: str, fingerprint: str) -> dict | None:
@@ -323,13 +326,17 @@ class OrderDesk:
             return recorded["answer"]
         raise BY_CODE[recorded["code"]](recorded["message"], **recorded.get("context", {}))
 
-    def _claim(self, user_id: int, broker: str, key: str, intent: dict) -> bool:
+    async def _claim(self, user_id: int, broker: str, key: str, intent: dict) -> bool:
         """Store the intent under `key` with the key's claim, in one transaction; False when the key was taken
         (by another worker, or by an attempt that died before its outcome was stored)."""
+        claim = {"user_id": user_id, "client_order_id": key, "created_at": utcnow()}
         try:
-            with self._engine.begin() as connection:
-                connection.execute(_CLAIM_INSERT, {"user_id": user_id, "client_order_id": key, "created_at": utcnow()})
-                connection.execute(_AUDIT_INSERT, _audit_row(user_id, broker, "place.requested", None, key, intent))
+            await self._writer.write(
+                [
+                    (_CLAIM_INSERT, claim),
+                    (_AUDIT_INSERT, _audit_row(user_id, broker, "place.requested", None, key, intent)),
+                ]
+            )
         except IntegrityError:
             return False
         return True
@@ -346,10 +353,11 @@ class OrderDesk:
             "the broker answered; check the order book before using a new id"
         )
 
-    def _record(self, user_id: int, broker: str, event: str, order_id: str | None, key: str | None, payload: dict):
-        # A Core insert, not an ORM unit of work: this runs twice per order on the event loop.
-        with self._engine.begin() as connection:
-            connection.execute(_AUDIT_INSERT, _audit_row(user_id, broker, event, order_id, key, payload))
+    async def _record(
+        self, user_id: int, broker: str, event: str, order_id: str | None, key: str | None, payload: dict
+    ) -> None:
+        """Append to the audit; returns once the row is committed."""
+        await self._writer.write([(_AUDIT_INSERT, _audit_row(user_id, broker, event, order_id, key, payload))])
 
 
 def _audit_row(user_id: int, broker: str, event: str, order_id: str | None, key: str | None, payload: dict) -> dict:

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from storage import OrderUpdateRecord, utcnow
+from storage.db import write_lock
 
 __all__ = ["OrderJournal"]
 
@@ -32,7 +33,7 @@ class OrderJournal:
         """Store one update under the user's next sequence number and return that number."""
         for attempt in range(_ATTEMPTS):
             try:
-                with self._engine.begin() as connection:
+                with write_lock(self._engine), self._engine.begin() as connection:
                     last = connection.execute(
                         select(func.max(_TABLE.c.sequence)).where(_TABLE.c.user_id == user_id)
                     ).scalar_one()

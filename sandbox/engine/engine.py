@@ -56,6 +56,7 @@ from sandbox.engine.timekeeping import Clock, system_clock, trading_date
 from sandbox.engine.transaction import OrderIds, Transaction, order_view
 from sandbox.engine.wire import order_wire
 from sandbox.market.types import Quote
+from storage.db import write_lock
 from storage.sandbox_tables import (
     SandboxFunds,
     SandboxGtt,
@@ -125,7 +126,7 @@ class SandboxEngine:
             return self._transact_shared(work, now, loop)
         if not self._is_loaded or self._rolled_over_on != trading_date(now):
             self._prepare(now)
-        with self._database.connect() as connection:
+        with write_lock(self._database), self._database.connect() as connection:
             txn = Transaction(connection, self._venue.config, now)
             try:
                 result = work(txn)
@@ -149,7 +150,7 @@ class SandboxEngine:
     ) -> Result:
         """`_transact` under the books' lock shared with other processes; indexes reloaded when they moved."""
         assert self._shared is not None
-        with self._database.connect() as connection:
+        with write_lock(self._database), self._database.connect() as connection:
             generation = self._shared.lock(connection)
             self._venue.order_ids = OrderIds()  # another process may have numbered orders since: read the highest
             prepared, txn = None, None
@@ -198,7 +199,7 @@ class SandboxEngine:
 
     def _prepare(self, now: datetime) -> None:
         """Rebuild the indexes from the database once, and roll over to a new trading day once."""
-        with self._database.connect() as connection:
+        with write_lock(self._database), self._database.connect() as connection:
             txn = Transaction(connection, self._venue.config, now)
             try:
                 if not self._is_loaded:
