@@ -14,7 +14,6 @@ them; WebSocket clients reconnect and resume with `since`.
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from gateway.leader import Leadership, Lease
@@ -22,6 +21,7 @@ from gateway.marketclock import MarketClock
 from gateway.orderwatch import OrderWatch
 from gateway.services import Services
 from streaming import JournalTail, OrderJournal, StreamingService
+from streaming.journal import JournalWriter
 
 
 class Background:
@@ -34,7 +34,7 @@ class Background:
         self.leadership: Leadership | None = None
         self.tail: JournalTail | None = None
         self._journal: OrderJournal | None = None
-        self._journal_writer: ThreadPoolExecutor | None = None
+        self._journal_writer: JournalWriter | None = None
         if self.shared:
             lease = Lease(services.engine, seconds=services.settings.leader_lease_seconds)
             self.leadership = Leadership(lease, on_gain=self._lead, on_loss=self._follow)
@@ -52,7 +52,7 @@ class Background:
             self.clock.start()
             await self._start_leader_work(lambda: services.events.subscribe(self.feed.publish_order_update))
             return
-        self._journal_writer = ThreadPoolExecutor(1, thread_name_prefix="order-journal")
+        self._journal_writer = JournalWriter(self._journal)  # type: ignore[arg-type]
         services.events.subscribe(self._journal_order_update)
         self.clock.matching = False
         self.clock.start()
@@ -71,14 +71,14 @@ class Background:
         await services.sandbox.flush_events()  # the engine's worker stays: a test client may start the app again
         if self._journal_writer is not None:
             services.events.unsubscribe(self._journal_order_update)
-            await asyncio.get_running_loop().run_in_executor(self._journal_writer, lambda: None)
-            self._journal_writer.shutdown(wait=True)
+            await self._journal_writer.flush()
+            self._journal_writer.close()
             self._journal_writer = None
         services.events.unsubscribe(services.telegram.on_order_event)  # after the flush: late fills still queue
 
     def _journal_order_update(self, user_id: int, order: dict[str, Any]) -> None:
         # One writer thread, so one worker's updates are numbered in the order they were announced.
-        self._journal_writer.submit(self._journal.record, user_id, order)  # type: ignore[union-attr]
+        self._journal_writer.submit(user_id, order)  # type: ignore[union-attr]
 
     async def _lead(self) -> None:
         self.clock.matching = True

@@ -15,14 +15,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from streaming.actions import Authenticator, BrokerInfo, SupportedBrokers
 from streaming.adapter import StreamingAdapter
 from streaming.adapters.offline import MarketSource, OfflineAdapter
 from streaming.bus import DEFAULT_BUS_ADDRESS, BusMessage, BusPublisher, BusSubscriber, order_topic
-from streaming.journal import OrderJournal
+from streaming.journal import JournalWriter, OrderJournal
 from streaming.server import ServerLimits, StreamingServer
 
 __all__ = ["StreamingService"]
@@ -62,7 +61,7 @@ class StreamingService:
         self._bus_address = bus_address
         self._limits = limits
         self.journal = journal
-        self._journal_writer: ThreadPoolExecutor | None = None
+        self._journal_writer: JournalWriter | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._subscriber: BusSubscriber | None = None
         self._publisher: BusPublisher | None = None
@@ -100,7 +99,7 @@ class StreamingService:
         )
         self._loop = asyncio.get_running_loop()
         if self.journal is not None:
-            self._journal_writer = ThreadPoolExecutor(1, thread_name_prefix="order-journal")
+            self._journal_writer = JournalWriter(self.journal, self._stored)
         self._bus_task = asyncio.create_task(self._pump(), name="streaming-bus")
         await self._publisher.wait_for_subscriber()
         await self.server.start()
@@ -109,7 +108,7 @@ class StreamingService:
     async def stop(self) -> None:
         if self._journal_writer is not None:  # store and send what was announced before the stop
             await self.flush_order_updates()
-            self._journal_writer.shutdown(wait=True)
+            self._journal_writer.close()
             self._journal_writer = None
         if self.adapter is not None:
             await self.adapter.stop()
@@ -133,8 +132,7 @@ class StreamingService:
             raise RuntimeError("StreamingService.publish_order_update called before start()")
         if self._journal_writer is None:
             return self._publisher.publish(order_topic(user_id), order)
-        stored = self._journal_writer.submit(self.journal.record, user_id, order)  # type: ignore[union-attr]
-        stored.add_done_callback(lambda done: self._loop.call_soon_threadsafe(self._send_stored, user_id, order, done))  # type: ignore[union-attr]
+        self._journal_writer.submit(user_id, order)
         return None
 
     def publish_journaled(self, user_id: int, update: dict[str, Any]) -> None:
@@ -143,19 +141,18 @@ class StreamingService:
             raise RuntimeError("StreamingService.publish_journaled called before start()")
         self._publisher.publish(order_topic(user_id), update)
 
-    def _send_stored(self, user_id: int, order: dict[str, Any], stored: Future) -> None:
-        try:
-            sequence = stored.result()
-        except Exception:  # the database refused it: say so loudly, the update is not sent unnumbered
-            logger.exception("order update of user %s could not be stored in the journal", user_id)
-            return
-        if self._publisher is not None:
-            self._publisher.publish(order_topic(user_id), {**order, "sequence": sequence})
+    def _stored(self, batch: list[tuple[int, dict[str, Any]]], sequences: list[int | None]) -> None:
+        self._loop.call_soon_threadsafe(self._send_stored, batch, sequences)  # type: ignore[union-attr]
+
+    def _send_stored(self, batch: list[tuple[int, dict[str, Any]]], sequences: list[int | None]) -> None:
+        for (user_id, order), sequence in zip(batch, sequences, strict=True):
+            if sequence is not None and self._publisher is not None:  # a refused one was logged by the writer
+                self._publisher.publish(order_topic(user_id), {**order, "sequence": sequence})
 
     async def flush_order_updates(self) -> None:
         """Wait until every order update announced so far is stored and published."""
         if self._journal_writer is not None:
-            await asyncio.get_running_loop().run_in_executor(self._journal_writer, lambda: None)
+            await self._journal_writer.flush()
             await asyncio.sleep(0)
 
     async def _order_history(self, user_id: int, since: int) -> list[dict[str, Any]]:

@@ -59,3 +59,26 @@ def test_two_processes_windows_count_against_one_limit(keyvalue_url):
     workers[0].clear(lambda key: key[-1] == "ip:203.0.113.9")
     assert workers[1].hit(5, 60, (60, 5, "api", "ip:203.0.113.9")) == 0.0
     assert workers[0].check()
+
+
+async def test_a_burst_of_updates_is_numbered_in_order_and_shares_commits(engine):
+    from sqlalchemy import event
+
+    from streaming.journal import JournalWriter
+
+    commits, stored = [], []
+    event.listen(engine, "commit", lambda _connection: commits.append(1))
+    journal = OrderJournal(engine)
+    journal.record(2, {"orderid": "earlier"})
+    commits.clear()
+    writer = JournalWriter(journal, lambda batch, sequences: stored.extend(zip(batch, sequences, strict=True)))
+    for number in range(60):
+        writer.submit(1 + number % 3, {"orderid": f"o{number}"})
+    await writer.flush()
+    writer.close()
+    assert [order["orderid"] for (_, order), _ in stored] == [f"o{number}" for number in range(60)]
+    for user, first in ((1, 1), (2, 2), (3, 1)):  # each user's numbers run on from what was stored
+        numbers = [sequence for (owner, _), sequence in stored if owner == user]
+        assert numbers == list(range(first, first + 20))
+    assert [update["sequence"] for update in journal.since(1, 18)] == [19, 20]
+    assert len(commits) < 60  # updates that waited for a commit went in the next one together
