@@ -81,7 +81,9 @@ class PostgresCluster:
         if done.returncode != 0:
             raise RuntimeError(f"{command[0]} failed ({done.returncode}): {done.stdout}{done.stderr}")
 
-    def start(self) -> None:
+    def start(self, *, durable: bool = False) -> None:
+        """Initialise and start the cluster; `durable` keeps PostgreSQL's own fsync and synchronous
+        commit (benchmarks), where tests turn them off."""
         data = self.folder / "data"
         self.socket_folder.mkdir(parents=True)
         if self.owner:
@@ -99,10 +101,9 @@ class PostgresCluster:
             "--no-sync",
             "--locale=C",
         )
-        options = (
-            f"-p {self.port} -k {self.socket_folder} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
+        options = f"-p {self.port} -k {self.socket_folder} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(
             str(self.binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(self.folder / "log"), "-w", "start"
         )

@@ -74,12 +74,13 @@ uvicorn.run(create_app(Settings(_env_file=None)), host="127.0.0.1", port=int(sys
 """
 
 
-def bench_database(folder: str) -> tuple[dict[str, str], str]:
-    """A database in `folder` with one user and key, and the environment a benchmark server runs with."""
+def bench_database(folder: str, database: str | None = None) -> tuple[dict[str, str], str]:
+    """A database (SQLite in `folder` unless a URL is given) with one user and key, and the
+    environment a benchmark server runs with."""
     from gateway.services import Services
     from gateway.settings import Settings
 
-    database = f"sqlite:///{Path(folder) / 'bench.db'}"
+    database = database or f"sqlite:///{Path(folder) / 'bench.db'}"
     settings = Settings(app_key=APP_KEY, api_key_pepper=PEPPER, database_url=database, _env_file=None)
     accounts = Services.build(settings).accounts
     accounts.create_user("bench", "benchmark password")
