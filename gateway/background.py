@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from gateway.events import OrderEvents
 from gateway.leader import Leadership, Lease
 from gateway.marketclock import MarketClock
 from gateway.orderwatch import OrderWatch
@@ -35,10 +36,14 @@ class Background:
         self.tail: JournalTail | None = None
         self._journal: OrderJournal | None = None
         self._journal_writer: JournalWriter | None = None
+        # What the leader's order-update triggers hear: this process's events alone, or with several
+        # workers every worker's, as the journal tail reads them (the leader's own included).
+        self.order_updates: OrderEvents = services.events
         if self.shared:
             lease = Lease(services.engine, seconds=services.settings.leader_lease_seconds)
             self.leadership = Leadership(lease, on_gain=self._lead, on_loss=self._follow)
-            self.tail = JournalTail(services.engine, feed.publish_journaled)
+            self.order_updates = OrderEvents()
+            self.tail = JournalTail(services.engine, self._relay_journaled)
             self._journal = OrderJournal(services.engine)
 
     @property
@@ -80,6 +85,10 @@ class Background:
         # One writer thread, so one worker's updates are numbered in the order they were announced.
         self._journal_writer.submit(user_id, order)  # type: ignore[union-attr]
 
+    def _relay_journaled(self, user_id: int, update: dict[str, Any]) -> None:
+        self.feed.publish_journaled(user_id, update)
+        self.order_updates(user_id, update)
+
     async def _lead(self) -> None:
         self.clock.matching = True
         await self._start_leader_work(self.tail.start)  # type: ignore[union-attr]
@@ -101,7 +110,7 @@ class Background:
         await services.historify.resume_interrupted()  # download jobs a stop or crash cut short
         await services.pystrategies.start()  # ends scripts a crashed predecessor left, then supervises
         await services.strategies.start()  # alerts left pending are placed; missed square-offs run
-        await services.flow.start(feed=self.feed, events=services.events)  # resume runs; live triggers
+        await services.flow.start(feed=self.feed, events=self.order_updates)  # resume runs; live triggers
 
     async def _stop_leader_work(self, stop_relay) -> None:
         services = self.services

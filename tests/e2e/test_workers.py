@@ -239,3 +239,33 @@ def test_the_feed_sends_order_updates_of_orders_placed_at_either_worker(workers,
     assert set(seen) == set(placed_at)  # every order, whichever worker placed it
     sequences = [update["sequence"] for updates in seen.values() for update in updates]
     assert sorted(sequences) == list(range(1, len(sequences) + 1))  # one numbering, none twice, none missing
+
+
+def test_an_order_update_trigger_hears_orders_placed_at_either_worker(workers, connections):
+    folder, port, environment = workers()
+    api_key = _user(folder, environment)
+    by_worker = connections(port)
+    watch = {"id": "filled", "type": "orderUpdateTrigger", "data": {"status": "complete", "symbol": "SBIN"}}
+    note = {"id": "note", "type": "setVariable", "data": {"name": "seen", "value": "{{order.orderid}}"}}
+    document = {"name": "Fills", "nodes": [watch, note], "edges": [{"source": "filled", "target": "note"}]}
+    leader = by_worker["leader"][0]
+    created = leader.post("/api/v1/flow/create", json={"apikey": api_key, "workflow": document}).json()["data"]
+    workflow = {"apikey": api_key, "workflow_id": created["workflow_id"]}
+    assert leader.post("/api/v1/flow/activate", json={**workflow, "active": True}).status_code == 200
+    body = {"apikey": api_key, "strategy": "flow", "symbol": "SBIN", "exchange": "NSE", "action": "BUY",
+            "quantity": "1", "pricetype": "MARKET", "product": "MIS"}  # fmt: skip
+    placed = {
+        worker: by_worker[worker][0].post("/api/v1/placeorder", json=body).json()["orderid"]
+        for worker in ("follower", "leader")
+    }
+
+    def heard() -> list[str]:
+        runs = leader.post("/api/v1/flow/runs", json=workflow).json()["data"]
+        details = [
+            leader.post("/api/v1/flow/runs/get", json={"apikey": api_key, "run_id": run["run_id"]}).json()["data"]
+            for run in runs
+            if run["status"] == "succeeded"
+        ]
+        return sorted(detail["steps"][1]["output"] for detail in details)
+
+    eventually(lambda: heard() == sorted(placed.values()), timeout=20)  # once each, the follower's included
