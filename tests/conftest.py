@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -28,8 +30,15 @@ def settings(tmp_path, database_url) -> Settings:
         # Tests place MARKET orders at whatever hour they run; the holiday refusal has its own pinned tests.
         sandbox_closed_on_holidays=False,
         python_strategies_dir=str(tmp_path / "strategies"),  # never the working folder, whatever the database
+        session_expiry_time=far_session_expiry(),
         _env_file=None,
     )
+
+
+def far_session_expiry() -> str:
+    """A SESSION_EXPIRY_TIME half a day from now: console sessions end daily at that IST minute, and a test
+    that logged in just before the default 03:00 would find itself logged out at its next request."""
+    return (datetime.now(ZoneInfo("Asia/Kolkata")) + timedelta(hours=12)).strftime("%H:%M")
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import pytest
 
 from gateway.console.sessions import ConsoleSessions, next_expiry
 from storage import ConsoleSession, session_scope
+from tests.conftest import far_session_expiry
 
 
 @pytest.mark.parametrize(
@@ -29,7 +30,7 @@ def test_a_custom_expiry_time_is_honoured():
 @pytest.fixture
 def sessions(app) -> ConsoleSessions:
     app.services.accounts.create_user("admin", "a long password")
-    return ConsoleSessions(app.services.engine, expiry_time="03:00")
+    return ConsoleSessions(app.services.engine, expiry_time=far_session_expiry())
 
 
 def test_the_cookie_value_is_not_stored(app, sessions):
@@ -82,3 +83,9 @@ def test_oauth_state_is_single_use_and_bound_to_broker(sessions):
     assert sessions.consume_oauth_state(row.id, "zerodha", fresh)
     assert not sessions.consume_oauth_state(row.id, "zerodha", fresh)
     assert other != state
+
+
+def test_the_suite_s_console_sessions_outlive_any_test(settings):
+    # The daily expiry of the shared settings is kept half a day away, so no test is logged out mid-way at any hour.
+    now = datetime.now(UTC)
+    assert next_expiry(now, settings.session_expiry_time) - now > timedelta(hours=11)
