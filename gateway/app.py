@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse
 
 from gateway import envelope
+from gateway.allocator import tune_allocator
 from gateway.background import Background
 from gateway.feed import build_feed, observe
 from gateway.marketclock import MarketClock
@@ -50,6 +51,7 @@ def protected_operations(spec: dict) -> frozenset[str]:
 
 
 def create_app(settings: Settings, *, validate_responses: bool = False, services: Services | None = None) -> AsyncApp:
+    tune_allocator()  # before the services start their threads
     services = services or Services.build(settings)
     spec = spec_document("openapi.yaml")
     perimeter = Perimeter.build(settings, services)

@@ -89,7 +89,11 @@ def operation_of(scope: Scope) -> str | None:
 
 
 class MovingWindows:
-    """Moving-window counters: for each key, the times of its most recent hits, at most `amount` of them."""
+    """Moving-window counters: for each key, the times of its hits still inside the window, at most `amount`.
+
+    Hits that have left the window are dropped as new ones arrive, so what a key holds follows its
+    traffic over the last `seconds`, not the configured `amount` (a generous limit such as
+    "100000 per minute" must not keep up to 100000 times per key)."""
 
     SWEEP_EVERY = 10_000  # hits between sweeps of keys that have gone quiet
 
@@ -103,13 +107,21 @@ class MovingWindows:
         hits = self._hits.get(key)
         if hits is None:
             hits = self._hits[key] = deque(maxlen=amount)
-        elif len(hits) == amount and hits[0] > now - seconds:
-            return hits[0] + seconds - now
-        hits.append(now)  # a full deque drops its oldest hit, which has left the window
+        else:
+            left = now - seconds
+            while hits and hits[0] <= left:
+                hits.popleft()
+            if len(hits) == amount:
+                return hits[0] + seconds - now
+        hits.append(now)
         self._until_sweep -= 1
         if self._until_sweep <= 0:
             self._sweep(now)
         return 0.0
+
+    def held(self) -> int:
+        """How many hit times are held, over every key: the counters' memory."""
+        return sum(len(hits) for hits in self._hits.values())
 
     def clear(self, predicate) -> None:
         for key in [key for key in self._hits if predicate(key)]:

@@ -369,7 +369,7 @@ class SandboxEngine:
         return await self._run(lambda txn: order_view(orders.owned_order(txn, user_id, order_id)))
 
     async def orderbook(self, user_id: int) -> list[OrderView]:
-        return await self._run(lambda txn: views.orderbook(txn.session, user_id, txn.now))
+        return await self._run(lambda txn: views.orderbook(txn.connection, user_id, txn.now))
 
     async def tradebook(self, user_id: int) -> list[TradeView]:
         return await self._run(lambda txn: views.tradebook(txn.session, user_id, txn.now))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import bindparam, func, insert, literal_column, select, update
+from sqlalchemy import bindparam, func, insert, literal_column, or_, select, update
 
 from sandbox.engine.models import RESTING_STATUSES, Action, Product
 from storage.sandbox_tables import (
@@ -85,6 +85,12 @@ ORDERS_BY_ID = select(*_ORDER_COLUMNS).where(ORDERS.c.order_id.in_(bindparam("or
 RESTING_ORDERS = select(*_ORDER_COLUMNS).where(_IS_RESTING).order_by(ORDERS.c.id)
 RESTING_ORDERS_OF_USER = (
     select(*_ORDER_COLUMNS).where(ORDERS.c.user_id == bindparam("user_id"), _IS_RESTING).order_by(ORDERS.c.id)
+)
+# The order book: the IST trading day's orders plus any still resting from before it.
+ORDERS_OF_SESSION = (
+    select(*_ORDER_COLUMNS)
+    .where(ORDERS.c.user_id == bindparam("user_id"), or_(ORDERS.c.created_at >= bindparam("since"), _IS_RESTING))
+    .order_by(ORDERS.c.id)
 )
 RESTING_MIS_ORDERS_ON = (
     select(*_ORDER_COLUMNS)

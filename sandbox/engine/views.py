@@ -9,43 +9,34 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import or_
+from sqlalchemy import Connection
 from sqlmodel import Session, func, select
 
 from sandbox.engine.execution import Venue
 from sandbox.engine.ledger import Ledger
 from sandbox.engine.models import (
-    RESTING_STATUSES,
     FundsView,
     GttStatus,
     GttView,
     HoldingView,
+    OrderView,
     PositionView,
     TradeView,
     to_decimal,
 )
 from sandbox.engine.positions import unrealized_pnl, user_positions
+from sandbox.engine.rows import ORDERS_OF_SESSION, OrderRow
 from sandbox.engine.timekeeping import ist_day_start, trading_date
 from sandbox.engine.transaction import order_view
-from storage.sandbox_tables import SandboxGtt, SandboxHolding, SandboxLedgerEntry, SandboxOrder, SandboxTrade
+from storage.sandbox_tables import SandboxGtt, SandboxHolding, SandboxLedgerEntry, SandboxTrade
 
 
-def session_orders(session: Session, user_id: int, now: datetime) -> list[SandboxOrder]:
+def orderbook(connection: Connection, user_id: int, now: datetime) -> list[OrderView]:
+    # Plain rows, not table models: the book holds every order of the day, and a table model with its
+    # identity-map entry costs several times a row, multiplied by each concurrent reader.
     since = ist_day_start(trading_date(now))
-    return list(
-        session.exec(
-            select(SandboxOrder)
-            .where(
-                SandboxOrder.user_id == user_id,
-                or_(SandboxOrder.created_at >= since, SandboxOrder.status.in_(RESTING_STATUSES)),
-            )
-            .order_by(SandboxOrder.id)
-        )
-    )
-
-
-def orderbook(session: Session, user_id: int, now: datetime):
-    return [order_view(row) for row in session_orders(session, user_id, now)]
+    rows = connection.execute(ORDERS_OF_SESSION, {"user_id": user_id, "since": since})
+    return [order_view(OrderRow(*row)) for row in rows]
 
 
 def tradebook(session: Session, user_id: int, now: datetime) -> list[TradeView]:

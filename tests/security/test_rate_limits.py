@@ -110,3 +110,17 @@ def test_a_moving_window_frees_a_slot_as_its_oldest_hit_ages_out(monkeypatch):
 
     assert (first, second, later) == (0.0, 0.0, 0.0)
     assert refused == pytest.approx(0.6)
+
+
+def test_a_generous_moving_window_holds_only_the_hits_inside_it(monkeypatch):
+    from gateway import ratelimit
+
+    clock = [1000.0]
+    monkeypatch.setattr(ratelimit.time, "monotonic", lambda: clock[0])
+    windows = ratelimit.MovingWindows()
+
+    for _ in range(5000):  # 50 s of steady traffic, 100 hits a second, under a limit of a million a second
+        assert windows.hit(1_000_000, 1.0, ("k",)) == 0.0
+        clock[0] += 0.01
+
+    assert windows.held() <= 101

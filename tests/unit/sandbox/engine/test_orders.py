@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,6 +17,7 @@ from generated.errors import (
     ValidationFailed,
 )
 from sandbox.engine import ModifyRequest, OrderRequest, SmartOrderRequest
+from tests.unit.sandbox.engine.conftest import MONDAY
 
 USER = 1
 
@@ -293,3 +295,16 @@ async def test_async_event_hooks_are_awaited_in_commit_order(database, market, c
     await engine.close()
 
     assert seen == ["open", "cancelled"]
+
+
+async def test_the_order_book_shows_today_and_what_still_rests_from_earlier_days(engine, clock):
+    filled = await engine.place_order(USER, order(product="CNC"))
+    resting = await engine.place_order(USER, order(product="CNC", price_type="LIMIT", price=700))
+    clock.set_ist(MONDAY + timedelta(days=1), 10, 0)
+    today = await engine.place_order(USER, order(product="CNC", quantity=1))
+
+    book = await engine.orderbook(USER)
+
+    assert [entry.order_id for entry in book] == [resting, today]
+    assert filled not in {entry.order_id for entry in book}
+    assert book[0].status == "open"
