@@ -21,6 +21,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,12 +145,19 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
                 "BROKERGATE_REQUIRE_POSTGRES is set but initdb/pg_ctl were not found (apt-get install postgresql)"
             )
         pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not installed")
+    with throwaway_cluster(binaries) as cluster:
+        yield cluster
+
+
+@contextmanager
+def throwaway_cluster(binaries: Path, *, durable: bool = False) -> Iterator[PostgresCluster]:
+    """A cluster started on a free port in a fresh folder, stopped and removed on leaving."""
     # /tmp rather than pytest's tmp folder: the cluster's owner must be able to reach it as root drops to it
     folder = Path(tempfile.mkdtemp(prefix="brokergate-pg-"))
     os.chmod(folder, 0o755)
     cluster = PostgresCluster(binaries, folder, _free_port(), _owner())
     try:
-        cluster.start()
+        cluster.start(durable=durable)
         yield cluster
         cluster.stop()
     finally:

@@ -8,13 +8,9 @@ through the API, and well under a millisecond per thousand resting orders checke
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import shutil
 import tempfile
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 from sqlalchemy.pool import StaticPool
@@ -97,21 +93,13 @@ async def _engine_ticks() -> dict:
 
 def _http_latency_postgresql(seconds: float) -> dict:
     """The same on a throw-away PostgreSQL cluster with its default durability (Debian's binaries)."""
-    from tests.postgres import PostgresCluster, _free_port, _owner, find_binaries
+    from tests.postgres import find_binaries, throwaway_cluster
 
     binaries = find_binaries()
     if binaries is None:
         return {"skipped": "PostgreSQL binaries (initdb, pg_ctl) not installed"}
-    folder = Path(tempfile.mkdtemp(prefix="brokergate-bench-pg-"))
-    os.chmod(folder, 0o755)  # the cluster's owner reaches it when we are root
-    cluster = PostgresCluster(binaries, folder, _free_port(), _owner())
-    try:
-        cluster.start(durable=True)
+    with throwaway_cluster(binaries, durable=True) as cluster:
         return _http_latency(seconds, cluster.url())
-    finally:
-        with contextlib.suppress(RuntimeError):
-            cluster.stop()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def run(seconds: float = 4.0) -> dict:
