@@ -2,9 +2,9 @@
 
 `JournalWriter` records on one thread, so numbers are given in the order updates were announced, and
 updates announced while a commit runs share the next one. The number is one more than the user's
-highest stored one, and the (user, sequence) unique constraint
-turns a race between two processes into a retry instead of a shared number. Each user keeps the
-newest `retention` updates.
+highest stored one, read once and then kept in memory; the (user, sequence) unique constraint turns a
+race with another process into a fresh read and a retry instead of a shared number. Each user keeps
+the newest `retention` updates.
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy import Engine, bindparam, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from storage import OrderUpdateRecord, utcnow
@@ -31,12 +32,20 @@ Stored = Callable[[list[tuple[int, dict[str, Any]]], list[int | None]], None]
 _TABLE = OrderUpdateRecord.__table__
 _ATTEMPTS = 5
 _PRUNE_EVERY = 256  # sequences between trims of a user's oldest updates
+_INSERT = insert(_TABLE)
+_HIGHEST = (
+    select(_TABLE.c.user_id, func.max(_TABLE.c.sequence))
+    .where(_TABLE.c.user_id.in_(bindparam("users", expanding=True)))
+    .group_by(_TABLE.c.user_id)
+)
 
 
 class OrderJournal:
     def __init__(self, engine: Engine, *, retention: int = 10_000) -> None:
         self._engine = engine
         self.retention = retention
+        self._guard = threading.Lock()
+        self._highest: dict[int, int] = {}  # each user's highest stored sequence, as this journal last saw it
 
     def record(self, user_id: int, order: dict[str, Any]) -> int:
         """Store one update under the user's next sequence number and return that number."""
@@ -47,24 +56,25 @@ class OrderJournal:
 
         A burst of fills costs one commit instead of one each.
         """
-        for attempt in range(_ATTEMPTS):
-            try:
-                with write_lock(self._engine), self._engine.begin() as connection:
-                    return self._numbered(connection, updates)
-            except IntegrityError:  # another process took a number first; read the new highest ones
-                if attempt == _ATTEMPTS - 1:
-                    raise
+        with self._guard:
+            for attempt in range(_ATTEMPTS):
+                try:
+                    with write_lock(self._engine), self._engine.begin() as connection:
+                        sequences, highest = self._numbered(connection, updates)
+                    self._highest.update(highest)
+                    return sequences
+                except IntegrityError:  # another process took a number first; read the new highest ones
+                    for user_id, _ in updates:
+                        self._highest.pop(user_id, None)
+                    if attempt == _ATTEMPTS - 1:
+                        raise
         raise AssertionError("unreachable")
 
-    def _numbered(self, connection, updates: list[tuple[int, dict[str, Any]]]) -> list[int]:
+    def _numbered(self, connection, updates: list[tuple[int, dict[str, Any]]]) -> tuple[list[int], dict[int, int]]:
         users = {user_id for user_id, _ in updates}
-        last = dict(
-            connection.execute(
-                select(_TABLE.c.user_id, func.max(_TABLE.c.sequence))
-                .where(_TABLE.c.user_id.in_(users))
-                .group_by(_TABLE.c.user_id)
-            ).all()
-        )
+        last = {user_id: self._highest[user_id] for user_id in users if user_id in self._highest}
+        if unknown := users - last.keys():
+            last.update(connection.execute(_HIGHEST, {"users": sorted(unknown)}).all())
         rows, sequences, now = [], [], utcnow()
         for user_id, order in updates:
             sequence = last[user_id] = (last.get(user_id) or 0) + 1
@@ -75,8 +85,8 @@ class OrderJournal:
                 connection.execute(
                     delete(_TABLE).where(_TABLE.c.user_id == user_id, _TABLE.c.sequence <= sequence - self.retention)
                 )
-        connection.execute(insert(_TABLE), rows)
-        return sequences
+        connection.execute(_INSERT, rows)
+        return sequences, last
 
     def since(self, user_id: int, sequence: int) -> list[dict[str, Any]]:
         """The user's stored updates after `sequence`, oldest first (each with its `sequence`)."""

@@ -82,3 +82,17 @@ async def test_a_burst_of_updates_is_numbered_in_order_and_shares_commits(engine
         assert numbers == list(range(first, first + 20))
     assert [update["sequence"] for update in journal.since(1, 18)] == [19, 20]
     assert len(commits) < 60  # updates that waited for a commit went in the next one together
+
+
+def test_the_journal_reads_a_users_highest_number_once_and_again_only_after_a_clash(engine):
+    from sqlalchemy import event
+
+    statements = []
+    event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, *_: statements.append(sql.split()[0].upper()))
+    mine, other = OrderJournal(engine), OrderJournal(engine)
+    assert [mine.record(7, {"orderid": f"a{n}"}) for n in range(3)] == [1, 2, 3]
+    assert statements.count("SELECT") == 1  # the later numbers come from memory
+    assert other.record(7, {"orderid": "elsewhere"}) == 4  # another worker numbers on from the stored highest
+    statements.clear()
+    assert mine.record(7, {"orderid": "a3"}) == 5  # its remembered 3 clashes; it rereads and takes the next
+    assert statements.count("SELECT") == 1
