@@ -52,6 +52,7 @@ class Background:
 
     async def start(self) -> None:
         services = self.services
+        services.checkpoints.start()  # in every worker: each one's commits leave the checkpoints to it
         services.events.subscribe(services.telegram.on_order_event)  # the outbox is durable: any worker queues
         if not self.shared:
             self.clock.start()
@@ -80,6 +81,7 @@ class Background:
             self._journal_writer.close()
             self._journal_writer = None
         services.events.unsubscribe(services.telegram.on_order_event)  # after the flush: late fills still queue
+        services.checkpoints.stop()
 
     def _journal_order_update(self, user_id: int, order: dict[str, Any]) -> None:
         # One writer thread, so one worker's updates are numbered in the order they were announced.

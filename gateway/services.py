@@ -30,6 +30,7 @@ from sandbox.engine.shared import SharedBooks
 from sandbox.engine.timekeeping import Clock, system_clock
 from sandbox.market import OfflineMarket
 from storage import make_engine, upgrade
+from storage.checkpoints import Checkpointer
 from storage.history import HistoryStore
 
 
@@ -57,6 +58,7 @@ class Services:
     pystrategies: PythonStrategies | None = None
     strategies: StrategyService | None = None  # webhook strategies (issue 11)
     flow: FlowService | None = None  # flow workflows (issue 17)
+    checkpoints: Checkpointer | None = None  # SQLite's WAL checkpoints off the commits, while the server runs
 
     @classmethod
     def build(cls, settings: Settings, *, migrate: bool = True, clock: Clock = system_clock) -> Services:
@@ -120,4 +122,5 @@ class Services:
         # A refused webhook alert or its failed orders: the strategy's owner hears of it on Telegram.
         services.strategies = StrategyService.build(services, clock, on_refused=services.telegram.on_strategy_refused)
         services.flow = FlowService.build(services, clock)  # visual workflows (issue 17)
+        services.checkpoints = Checkpointer(engine)
         return services
