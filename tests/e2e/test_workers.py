@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import subprocess
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -124,19 +125,25 @@ def connections():
     """`connect(port, each)`: keep-alive connections, at least `each` to the leader and to the follower.
 
     A kept-alive connection stays with the worker that accepted it, so a test can send a request to
-    the worker of its choice. Connections are opened in concurrent rounds until both have enough."""
+    the worker of its choice. Connections are opened in concurrent rounds until both have enough; on a
+    busy machine the follower may still be starting while the leader takes the first rounds."""
     opened: list[httpx.Client] = []
 
     def connect(port: int, each: int = 1) -> dict[str, list[httpx.Client]]:
         by_worker: dict[str, list[httpx.Client]] = {"leader": [], "follower": []}
-        for _ in range(40):
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
             if min(len(clients) for clients in by_worker.values()) >= each:
                 return by_worker
             batch = [_open(port) for _ in range(8)]
-            opened.extend(batch)
             with ThreadPoolExecutor(8) as pool:
                 for client, worker in zip(batch, pool.map(_which_worker, batch), strict=True):
-                    by_worker[worker].append(client)
+                    if len(by_worker[worker]) < each:
+                        by_worker[worker].append(client)
+                        opened.append(client)
+                    else:
+                        client.close()  # that worker has enough; do not pile up idle connections
+            time.sleep(0.1)
         raise AssertionError(f"connections never reached both workers: {[len(c) for c in by_worker.values()]}")
 
     yield connect
