@@ -9,8 +9,11 @@ succeeded are not repeated (their recorded outputs are put back into the variabl
 was started is run again, which for an order node means the same idempotency key, so the desk
 answers with the first order instead of placing a second.
 
-Overlap: one run of a workflow at a time in this process. A trigger arriving meanwhile is recorded
-as `dropped` (policy `drop`) or waits its turn as `queued` (policy `queue`).
+Overlap: one run of a workflow at a time. A trigger arriving meanwhile is recorded as `dropped`
+(policy `drop`) or waits its turn as `queued` (policy `queue`). With several workers only the
+leader's engine walks runs, so its lock is the only one: a follower records each run as `queued`
+and the leader adopts it within a beat (`adopt_queued`), dropping it then if the workflow is busy
+and its policy is `drop`.
 """
 
 from __future__ import annotations
@@ -37,16 +40,30 @@ MAX_STEPS = 500
 MAX_DEPTH = 100
 
 
+def _overlap_of(workflow: FlowWorkflowRecord) -> str:
+    return json.loads(workflow.document).get("overlap") or "drop"
+
+
 def idempotency_key(run_id: int, node_id: str) -> str:
     return f"flow:{run_id}/{node_id}"
 
 
 class FlowEngine:
-    def __init__(self, store: FlowStore, actions: NodeActions, engine, *, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        store: FlowStore,
+        actions: NodeActions,
+        engine,
+        *,
+        clock: Callable[[], datetime],
+        shared: bool = False,
+    ) -> None:
         self.store = store
         self.actions = actions
         self._engine = engine
         self._clock = clock
+        self.shared = shared  # several workers: only the leader's engine walks runs
+        self.leading = not shared  # set by the flow service as this worker gains or loses the lead
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._tasks: dict[int, asyncio.Task] = {}
         self._in_progress: defaultdict[int, int] = defaultdict(int)  # workflow id -> runs started, not ended
@@ -63,7 +80,12 @@ class FlowEngine:
         overlap: str | None = None,
     ) -> tuple[FlowRunRecord, asyncio.Task | None]:
         """Record a run for `trigger` and start it; a busy workflow drops or queues it by its policy."""
-        policy = overlap or json.loads(workflow.document).get("overlap") or "drop"
+        if not self.leading:  # recorded for the leader, which adopts it within a beat
+            run, _is_new = self.store.new_run(
+                workflow, trigger.type, trigger.id, payload, status=QUEUED, dedupe_key=dedupe_key, now=self._clock()
+            )
+            return run, None
+        policy = overlap or _overlap_of(workflow)
         busy = self._in_progress[workflow.id] > 0  # a run started a moment ago may not hold the lock yet
         status = DROPPED if busy and policy == "drop" else QUEUED
         run, is_new = self.store.new_run(
@@ -98,6 +120,22 @@ class FlowEngine:
                 self._spawn(run.id, run.workflow_id)
                 resumed.append(run.id)
         return resumed
+
+    def adopt_queued(self) -> list[int]:
+        """(The leader, with several workers) start the runs the followers recorded; a run of a busy
+        workflow whose policy is `drop` is dropped instead."""
+        adopted = []
+        for run in self.store.unfinished():
+            if run.status != QUEUED or run.id in self._tasks:
+                continue
+            row = self.store.by_id(run.workflow_id)
+            if row is not None and self._in_progress[run.workflow_id] > 0 and _overlap_of(row) == "drop":
+                self.store.mark_run(run.id, DROPPED, now=self._clock())
+                log.info("flow workflow %s: run %s dropped, a run is in progress", run.workflow_id, run.id)
+                continue
+            self._spawn(run.id, run.workflow_id)
+            adopted.append(run.id)
+        return adopted
 
     async def drain(self) -> None:
         tasks = list(self._tasks.values())

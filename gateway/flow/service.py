@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -20,7 +21,7 @@ from gateway.flow import document as documents
 from gateway.flow.document import Workflow
 from gateway.flow.engine import FlowEngine
 from gateway.flow.nodes import NodeActions
-from gateway.flow.store import DROPPED, FlowStore
+from gateway.flow.store import DROPPED, UNFINISHED, FlowStore
 from gateway.webhooks import WebhookTokens, json_object, without_token
 from generated.api import FlowWorkflowDocument
 from generated.errors import Forbidden, PayloadTooLarge, WebhookSignatureInvalid
@@ -30,6 +31,7 @@ from storage import FlowRunRecord, FlowWorkflowRecord
 log = logging.getLogger(__name__)
 
 RUN_WAIT_SECONDS = 5.0
+ADOPT_SECONDS = 0.2  # how often the leader looks for runs the followers recorded (several workers)
 MAX_WEBHOOK_BYTES = 16_384
 
 
@@ -47,6 +49,7 @@ class FlowService:
         self._clock = clock
         self._wait = wait_seconds
         self.triggers = None  # the FlowTriggers, set by `build`; absent in a bare service
+        self._adopting: asyncio.Task | None = None
 
     @classmethod
     def build(cls, services, clock: Callable[[], datetime]) -> FlowService:
@@ -56,7 +59,9 @@ class FlowService:
         store = FlowStore(
             services.engine, WebhookTokens(settings.app_key, settings.api_key_pepper), settings.host_server
         )
-        engine = FlowEngine(store, NodeActions(services, clock=clock), services.engine, clock=clock)
+        engine = FlowEngine(
+            store, NodeActions(services, clock=clock), services.engine, clock=clock, shared=settings.workers > 1
+        )
         service = cls(store, engine, clock=clock, wait_seconds=settings.webhook_wait_seconds)
         service.triggers = FlowTriggers(service, services.scheduler, services.market.calendar, clock=clock)
         return service
@@ -167,6 +172,10 @@ class FlowService:
         }, status
 
     async def _answer(self, run: FlowRunRecord, task: asyncio.Task | None) -> tuple[dict, int]:
+        if task is None and not self.engine.leading:  # the leader walks it: wait for its outcome the same while
+            deadline = time.monotonic() + self._wait
+            while self.store.run_row(run.id).status in UNFINISHED and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
         if task is not None:
             try:
                 await asyncio.wait_for(asyncio.shield(task), self._wait)
@@ -181,16 +190,32 @@ class FlowService:
     async def start(self, *, feed=None, events=None) -> None:
         """At start (in the leader): resume runs a stop or crash left unfinished, then make the active
         workflows' triggers live: schedules, price alerts on `feed`'s bus, order updates from `events`."""
+        self.engine.leading = True
         resumed = await self.engine.resume()
         if resumed:
             log.info("resumed %d flow runs left unfinished by the last run", len(resumed))
+        if self.engine.shared:
+            self._adopting = asyncio.create_task(self._adopt(), name="flow-adopt")
         if self.triggers is not None:
             await self.triggers.start(self.store.active(), feed=feed, events=events)
 
     async def stop(self) -> None:
+        if self._adopting is not None:
+            self._adopting.cancel()
+            await asyncio.gather(self._adopting, return_exceptions=True)
+            self._adopting = None
+        self.engine.leading = not self.engine.shared
         if self.triggers is not None:
             await self.triggers.stop()
         await self.engine.drain()
+
+    async def _adopt(self) -> None:
+        while True:
+            await asyncio.sleep(ADOPT_SECONDS)
+            try:
+                self.engine.adopt_queued()
+            except Exception:  # a failed look is retried at the next beat
+                log.exception("adopting queued flow runs failed")
 
     # -- descriptions ---------------------------------------------------------------------------------
 

@@ -281,3 +281,29 @@ def test_an_order_update_trigger_hears_orders_placed_at_either_worker(workers, c
         return sorted(detail["steps"][1]["output"] for detail in details)
 
     eventually(lambda: heard() == sorted(placed.values()), timeout=20)  # once each, the follower's included
+
+
+def test_a_workflow_runs_once_at_a_time_whichever_worker_its_webhooks_reach(workers, connections):
+    folder, port, environment = workers()
+    api_key = _user(folder, environment)
+    by_worker = connections(port)
+    pause = {"id": "pause", "type": "delay", "data": {"seconds": 2}}
+    document = {
+        "name": "One at a time",
+        "nodes": [{"id": "hook", "type": "webhookTrigger"}, pause],
+        "edges": [{"source": "hook", "target": "pause"}],
+        "overlap": "drop",
+    }
+    leader = by_worker["leader"][0]
+    created = leader.post("/api/v1/flow/create", json={"apikey": api_key, "workflow": document}).json()["data"]
+    workflow = {"apikey": api_key, "workflow_id": created["workflow_id"]}
+    assert leader.post("/api/v1/flow/activate", json={**workflow, "active": True}).status_code == 200
+    path = "/" + created["webhook_url"].split("://", 1)[-1].split("/", 1)[1]
+
+    with ThreadPoolExecutor(2) as pool:  # both arrive while the other's run would still be pausing
+        answers = list(pool.map(lambda worker: by_worker[worker][0].post(path, json={}), ("follower", "leader")))
+
+    assert [answer.status_code for answer in answers] == [200, 200], [answer.text for answer in answers]
+    assert sorted(answer.json()["run_status"] for answer in answers) == ["dropped", "succeeded"]
+    runs = leader.post("/api/v1/flow/runs", json=workflow).json()["data"]
+    assert sorted(run["status"] for run in runs) == ["dropped", "succeeded"]
