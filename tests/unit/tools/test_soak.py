@@ -12,9 +12,8 @@ def test_retained_memory_that_stays_put_is_flat_whatever_the_orders():
 
 def test_a_leak_above_the_smallest_the_run_can_tell_fails():
     middle = {"rss_mb": 240.0, "orders": 5000}
-    smallest = retained(middle, {"rss_mb": 240.0, "orders": 10000})["fails_a_leak_of_bytes_per_order"]
-    leaking = {"rss_mb": 240.0 + smallest * 5000 / MIB, "orders": 10000}
+    smallest = retained(middle, {"rss_mb": 240.0, "orders": 7000})["fails_a_leak_of_bytes_per_order"]
 
-    assert 400 < smallest < 600  # about half a kilobyte per order, for 5,000 orders on a 240 MB server
-    assert not retained(middle, leaking)["flat"]
-    assert retained(middle, {"rss_mb": 240.0 + (smallest - 2) * 5000 / MIB, "orders": 10000})["flat"]
+    assert smallest == 1024 + 525  # 1 KB per order, and 1 MB over the 2,000 orders
+    assert not retained(middle, {"rss_mb": 240.0 + smallest * 2000 / MIB, "orders": 7000})["flat"]
+    assert retained(middle, {"rss_mb": 240.0 + (smallest - 2) * 2000 / MIB, "orders": 7000})["flat"]
