@@ -11,8 +11,9 @@ pauses twice, halfway and at the end: once the last requests are answered and th
 settled, the lowest RSS of a few samples is its retained memory. Between the two quiet points that
 may grow by at most 1 KB per order placed in between, plus 1 MB once; the report says how small a
 leak per order fails the run, for the orders it placed in between (1.5 KB for 2,000 orders).
-`--leak-per-order` makes the server keep that many bytes per order placed, to check the check. The old figure, RSS of the last sampled minute against the first
-after the warm-up while traffic runs, is still reported as `rss_mb`.
+`--leak-per-order` makes the server keep that many bytes per order placed, to check the check. The
+old figure, RSS of the last sampled minute against the first after the warm-up while traffic runs,
+is still reported as `rss_mb`.
 
 Figures go to `bench-results/soak.json` (`soak-injected-leak.json` for a run with a leak injected)
 and are appended to `bench-results/history.jsonl` beside the benchmarks.
