@@ -91,3 +91,15 @@ class BrokerPlugin(Protocol):
     async def login_url(self, account: Account, request: LoginStart) -> LoginRedirect: ...
 
     async def complete_login(self, account: Account, request: LoginCallback) -> SessionGrant: ...
+
+
+@runtime_checkable
+class WritesBooksAsJson(Protocol):
+    """Optional beside `BrokerPlugin`: the order and trade books written straight to the JSON of the REST
+    answer's `data` (the bytes `json.dumps` gives for the models' `model_dump(exclude_none=True)`), between
+    the two texts of `around` (the envelope, so the answer is written once). A book grows through the
+    day and is read again and again; the sandbox skips the models per row with it."""
+
+    async def order_book_json(self, account: Account, around: tuple[bytes, bytes]) -> bytes: ...
+
+    async def trade_book_json(self, account: Account, around: tuple[bytes, bytes]) -> bytes: ...

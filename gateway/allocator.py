@@ -11,6 +11,7 @@ bound the per-thread spread; with both, the same soak kept about half as much pe
 from __future__ import annotations
 
 import ctypes
+import functools
 import logging
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,7 @@ MMAP_THRESHOLD = 128 * 1024  # glibc's starting value, kept fixed
 ARENA_MAX = 2
 
 
+@functools.cache  # once per process: every app factory call asks, and tests build many apps
 def tune_allocator() -> bool:
     """Fix glibc's mmap threshold and cap its arenas; False (and nothing changed) off glibc."""
     try:

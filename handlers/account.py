@@ -1,6 +1,6 @@
 """Handlers of the `account` tag: the caller's orders, trades, positions, holdings, funds and margin."""
 
-from gateway import emulation
+from gateway import books, emulation
 from gateway.context import answer, routed
 from generated.api import MarginRequest, OpenPositionRequest, OrderStatusRequest
 from generated.contract import OrderRef
@@ -23,15 +23,12 @@ async def openposition(body: dict) -> tuple[dict, int]:
     return answer({"status": "success", "quantity": quantity}, route), 200
 
 
-async def orderbook(body: dict) -> tuple[dict, int]:
-    route, account = routed()
-    return _success(await route.plugin.order_book(account), route), 200
+async def orderbook(body: dict):
+    return await books.order_book(*routed())
 
 
-async def tradebook(body: dict) -> tuple[dict, int]:
-    route, account = routed()
-    trades = await route.plugin.trade_book(account)
-    return answer({"status": "success", "data": [trade.model_dump(exclude_none=True) for trade in trades]}, route), 200
+async def tradebook(body: dict):
+    return await books.trade_book(*routed())
 
 
 async def positionbook(body: dict) -> tuple[dict, int]:

@@ -94,6 +94,12 @@ class SandboxPlugin:
     async def trade_book(self, account: Account) -> list[Trade]:
         return [Trade.model_validate(row) for row in wire.tradebook_wire(await self.engine.tradebook(account.user_id))]
 
+    async def order_book_json(self, account: Account, around: tuple[bytes, bytes]) -> bytes:
+        return await self.engine.orderbook_json(account.user_id, around)
+
+    async def trade_book_json(self, account: Account, around: tuple[bytes, bytes]) -> bytes:
+        return await self.engine.tradebook_json(account.user_id, around)
+
     async def positions(self, account: Account) -> list[Position]:
         book = wire.positionbook_wire(await self.engine.positions(account.user_id))
         return [Position.model_validate(row) for row in book["data"]]

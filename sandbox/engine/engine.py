@@ -23,7 +23,7 @@ from sqlalchemy import Engine, delete, insert
 from sqlmodel import select
 
 from generated.errors import BrokergateError
-from sandbox.engine import gtt, holdings, orders, views
+from sandbox.engine import bookjson, gtt, holdings, orders, views
 from sandbox.engine.config import SandboxConfig
 from sandbox.engine.execution import Venue, sweep
 from sandbox.engine.invariants import check_invariants
@@ -373,6 +373,17 @@ class SandboxEngine:
 
     async def tradebook(self, user_id: int) -> list[TradeView]:
         return await self._run(lambda txn: views.tradebook(txn.session, user_id, txn.now))
+
+    # The two books as the JSON of the REST answer's `data`, written as the rows are read (bookjson.py).
+    async def orderbook_json(self, user_id: int, around: tuple[bytes, bytes] = (b"", b"")) -> bytes:
+        return await self._run(
+            lambda txn: bookjson.orderbook_json(views.session_orders(txn.connection, user_id, txn.now), around)
+        )
+
+    async def tradebook_json(self, user_id: int, around: tuple[bytes, bytes] = (b"", b"")) -> bytes:
+        return await self._run(
+            lambda txn: bookjson.tradebook_json(views.session_trades(txn.connection, user_id, txn.now), around)
+        )
 
     async def positions(self, user_id: int) -> list[PositionView]:
         return await self._run(lambda txn: views.positions(txn.session, self._venue, user_id))

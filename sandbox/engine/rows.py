@@ -92,6 +92,15 @@ ORDERS_OF_SESSION = (
     .where(ORDERS.c.user_id == bindparam("user_id"), or_(ORDERS.c.created_at >= bindparam("since"), _IS_RESTING))
     .order_by(ORDERS.c.id)
 )
+# The trade book: the IST trading day's fills, in the columns `bookjson.tradebook_json` reads.
+_TRADE_BOOK = (
+    "trade_id", "order_id", "strategy", "exchange", "symbol", "action", "quantity", "price", "product", "created_at"
+)  # fmt: skip
+TRADES_OF_SESSION = (
+    select(*[TRADES.c[name] for name in _TRADE_BOOK])
+    .where(TRADES.c.user_id == bindparam("user_id"), TRADES.c.created_at >= bindparam("since"))
+    .order_by(TRADES.c.id)
+)
 RESTING_MIS_ORDERS_ON = (
     select(*_ORDER_COLUMNS)
     .where(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Result
 from sqlmodel import Session, func, select
 
 from sandbox.engine.execution import Venue
@@ -25,18 +25,24 @@ from sandbox.engine.models import (
     to_decimal,
 )
 from sandbox.engine.positions import unrealized_pnl, user_positions
-from sandbox.engine.rows import ORDERS_OF_SESSION, OrderRow
+from sandbox.engine.rows import ORDERS_OF_SESSION, TRADES_OF_SESSION, OrderRow
 from sandbox.engine.timekeeping import ist_day_start, trading_date
 from sandbox.engine.transaction import order_view
 from storage.sandbox_tables import SandboxGtt, SandboxHolding, SandboxLedgerEntry, SandboxTrade
 
 
-def orderbook(connection: Connection, user_id: int, now: datetime) -> list[OrderView]:
+def session_orders(connection: Connection, user_id: int, now: datetime) -> Result:
     # Plain rows, not table models: the book holds every order of the day, and a table model with its
     # identity-map entry costs several times a row, multiplied by each concurrent reader.
-    since = ist_day_start(trading_date(now))
-    rows = connection.execute(ORDERS_OF_SESSION, {"user_id": user_id, "since": since})
-    return [order_view(OrderRow(*row)) for row in rows]
+    return connection.execute(ORDERS_OF_SESSION, {"user_id": user_id, "since": ist_day_start(trading_date(now))})
+
+
+def session_trades(connection: Connection, user_id: int, now: datetime) -> Result:
+    return connection.execute(TRADES_OF_SESSION, {"user_id": user_id, "since": ist_day_start(trading_date(now))})
+
+
+def orderbook(connection: Connection, user_id: int, now: datetime) -> list[OrderView]:
+    return [order_view(OrderRow(*row)) for row in session_orders(connection, user_id, now)]
 
 
 def tradebook(session: Session, user_id: int, now: datetime) -> list[TradeView]:

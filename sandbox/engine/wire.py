@@ -24,11 +24,11 @@ from sandbox.engine.models import (
 from sandbox.engine.timekeeping import wire_timestamp
 
 
-def _money(amount: Decimal) -> float:
+def money_number(amount: Decimal) -> float:
     return round(float(amount), 2)
 
 
-def _price(price: Decimal | None) -> float:
+def price_number(price: Decimal | None) -> float:
     return round(float(price), 4) if price is not None else 0.0
 
 
@@ -44,12 +44,12 @@ def order_wire(order: OrderView) -> dict:
         "exchange": order.exchange,
         "action": order.action,
         "quantity": order.quantity,
-        "price": _price(order.price),
-        "trigger_price": _price(order.trigger_price),
+        "price": price_number(order.price),
+        "trigger_price": price_number(order.trigger_price),
         "pricetype": order.price_type,
         "product": order.product,
         "order_status": order.status,
-        "average_price": _price(order.average_price),
+        "average_price": price_number(order.average_price),
         "filled_quantity": order.filled_quantity,
         "pending_quantity": order.quantity - order.filled_quantity if order.status in _LIVE else 0,
         "rejection_reason": order.rejection_reason,
@@ -93,9 +93,9 @@ def tradebook_wire(trades: Iterable[TradeView]) -> list[dict]:
             "exchange": trade.exchange,
             "action": trade.action,
             "quantity": trade.quantity,
-            "average_price": _price(trade.price),
-            "price": _price(trade.price),
-            "trade_value": _money(trade.price * trade.quantity),
+            "average_price": price_number(trade.price),
+            "price": price_number(trade.price),
+            "trade_value": money_number(trade.price * trade.quantity),
             "product": trade.product,
             "strategy": trade.strategy,
             "timestamp": wire_timestamp(trade.created_at),
@@ -115,13 +115,13 @@ def positionbook_wire(positions: Sequence[PositionView]) -> dict:
                 "exchange": position.exchange,
                 "product": position.product,
                 "quantity": position.quantity,
-                "average_price": _price(position.average_price),
-                "ltp": _price(position.ltp),
-                "pnl": _money(total),
+                "average_price": price_number(position.average_price),
+                "ltp": price_number(position.ltp),
+                "pnl": money_number(total),
                 "pnlpercent": _percent(position.unrealized_pnl, invested),
-                "unrealized_pnl": _money(position.unrealized_pnl),
-                "today_realized_pnl": _money(position.realized_pnl),
-                "total_pnl_today": _money(total),
+                "unrealized_pnl": money_number(position.unrealized_pnl),
+                "today_realized_pnl": money_number(position.realized_pnl),
+                "total_pnl_today": money_number(total),
                 "lot_size": position.lot_size,
             }
         )
@@ -129,10 +129,10 @@ def positionbook_wire(positions: Sequence[PositionView]) -> dict:
     realized = sum((position.realized_pnl for position in positions), Decimal(0))
     return {
         "data": rows,
-        "total_pnl": _money(unrealized + realized),
-        "total_unrealized_pnl": _money(unrealized),
-        "total_today_realized_pnl": _money(realized),
-        "total_pnl_today": _money(unrealized + realized),
+        "total_pnl": money_number(unrealized + realized),
+        "total_unrealized_pnl": money_number(unrealized),
+        "total_today_realized_pnl": money_number(realized),
+        "total_pnl_today": money_number(unrealized + realized),
     }
 
 
@@ -151,20 +151,20 @@ def holdings_wire(holdings: Sequence[HoldingView]) -> dict:
                 "exchange": holding.exchange,
                 "product": "CNC",
                 "quantity": holding.quantity,
-                "average_price": _price(holding.average_price),
-                "ltp": _price(holding.ltp),
-                "pnl": _money(pnl),
+                "average_price": price_number(holding.average_price),
+                "ltp": price_number(holding.ltp),
+                "pnl": money_number(pnl),
                 "pnlpercent": _percent(pnl, holding.cost),
-                "current_value": _money(value),
+                "current_value": money_number(value),
                 "settlement_date": holding.settled_on.isoformat(),
             }
         )
     return {
         "holdings": rows,
         "statistics": {
-            "totalholdingvalue": _money(total_value),
-            "totalinvvalue": _money(total_cost),
-            "totalprofitandloss": _money(total_value - total_cost),
+            "totalholdingvalue": money_number(total_value),
+            "totalinvvalue": money_number(total_cost),
+            "totalprofitandloss": money_number(total_value - total_cost),
             "totalpnlpercentage": _percent(total_value - total_cost, total_cost),
         },
     }
@@ -172,15 +172,15 @@ def holdings_wire(holdings: Sequence[HoldingView]) -> dict:
 
 def funds_wire(funds: FundsView) -> dict:
     return {
-        "availablecash": _money(funds.available_cash),
+        "availablecash": money_number(funds.available_cash),
         "collateral": 0.0,
-        "m2munrealized": _money(funds.unrealized_pnl),
-        "m2mrealized": _money(funds.today_realized_pnl),
-        "total_realized_pnl": _money(funds.realized_pnl),
-        "today_realized_pnl": _money(funds.today_realized_pnl),
-        "utiliseddebits": _money(funds.used_margin),
-        "grossexposure": _money(funds.used_margin),
-        "totalpnl": _money(funds.realized_pnl + funds.unrealized_pnl),
+        "m2munrealized": money_number(funds.unrealized_pnl),
+        "m2mrealized": money_number(funds.today_realized_pnl),
+        "total_realized_pnl": money_number(funds.realized_pnl),
+        "today_realized_pnl": money_number(funds.today_realized_pnl),
+        "utiliseddebits": money_number(funds.used_margin),
+        "grossexposure": money_number(funds.used_margin),
+        "totalpnl": money_number(funds.realized_pnl + funds.unrealized_pnl),
     }
 
 
@@ -196,12 +196,12 @@ def gtt_wire(gtt: GttView) -> dict:
     ):
         if trigger is None:
             continue
-        triggers.append(_price(trigger))
+        triggers.append(price_number(trigger))
         legs.append(
             {
                 "action": gtt.action,
                 "quantity": gtt.quantity,
-                "price": _price(price),
+                "price": price_number(price),
                 "pricetype": gtt.price_type,
                 "product": gtt.product,
             }
@@ -213,13 +213,13 @@ def gtt_wire(gtt: GttView) -> dict:
         "symbol": gtt.symbol,
         "exchange": gtt.exchange,
         "trigger_prices": triggers,
-        "last_price": _price(gtt.last_price),
+        "last_price": price_number(gtt.last_price),
         "legs": legs,
         "created_at": gtt.created_at.isoformat(),
         "updated_at": gtt.updated_at.isoformat(),
         "expires_at": gtt.expires_at.isoformat(),
         "strategy": gtt.strategy,
-        "margin_blocked": _money(gtt.margin_blocked),
+        "margin_blocked": money_number(gtt.margin_blocked),
     }
 
 

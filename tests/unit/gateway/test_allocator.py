@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from gateway import allocator
+
 if not hasattr(ctypes.CDLL(None), "mallinfo2"):
     pytest.skip("glibc 2.33 or later is needed to read the allocator's counters", allow_module_level=True)
 
@@ -46,3 +48,20 @@ def _blocks_mapped_for_512_kib(mode: str) -> int:
 def test_after_a_big_block_is_freed_the_next_large_one_is_still_mapped_apart_from_the_heap():
     assert _blocks_mapped_for_512_kib("tuned") == 1
     assert _blocks_mapped_for_512_kib("untuned") == 0  # glibc's default: it comes from the heap
+
+
+def test_the_settings_are_applied_once_per_process(monkeypatch):
+    calls = []
+
+    class Libc:
+        def __init__(self, _name) -> None:
+            self.mallopt = lambda parameter, value: calls.append((parameter, value)) or 1
+
+    monkeypatch.setattr(allocator.ctypes, "CDLL", Libc)
+    allocator.tune_allocator.cache_clear()
+    try:
+        assert allocator.tune_allocator() and allocator.tune_allocator()
+    finally:
+        allocator.tune_allocator.cache_clear()  # the next app applies the real settings
+
+    assert calls == [(allocator._M_MMAP_THRESHOLD, allocator.MMAP_THRESHOLD), (allocator._M_ARENA_MAX, allocator.ARENA_MAX)]
