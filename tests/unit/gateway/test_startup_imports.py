@@ -41,8 +41,9 @@ with create_app(settings).test_client() as client:  # the lifespan starts the ma
 print(" ".join(sorted(name for name, module in sys.modules.items() if module is not None)))
 """
 # scipy: the normal CDF comes from the standard library; duckdb: only the history store needs it;
-# click and pygments: httpx's command-line client; alembic (and pygments through mako): migrations.
-ON_EVERY_START = {"scipy", "scipy.special", "duckdb", "click", "httpx._main"}
+# cryptography: only a stored secret; click and pygments: httpx's command-line client; alembic (and
+# pygments through mako): migrations.
+ON_EVERY_START = {"scipy", "scipy.special", "duckdb", "cryptography", "click", "httpx._main"}
 ON_A_CURRENT_DATABASE = ON_EVERY_START | {"alembic", "mako", "pygments"}
 
 
