@@ -240,6 +240,8 @@ class Historify:
 
     async def resume_interrupted(self) -> list[str]:
         """Restart every job that was queued or running when the process stopped."""
+        if not self.store.is_created():  # no history file, so no job; opening it costs 60 MB
+            return []
         found = await asyncio.to_thread(self.journal.jobs, statuses=ACTIVE, limit=1000)
         for job in found:
             self.start(job["id"])

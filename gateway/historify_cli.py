@@ -11,7 +11,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
-import duckdb
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -53,6 +52,8 @@ def _day(value: str, name: str) -> date:
 
 def _run(coroutine_factory):
     """Run one command against the store, turning a locked store or a brokergate error into a message."""
+    import duckdb  # here, not at the top: `brokergate serve` loads this module and needs no DuckDB
+
     try:
         return asyncio.run(coroutine_factory())
     except duckdb.IOException as e:

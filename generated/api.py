@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
+from pydantic import AwareDatetime, ConfigDict, Field, RootModel
 from typing import Any, Literal
+from generated.base import DeferredModel
 from datetime import date as date_aliased
 
 
-class BrokerRateLimit(BaseModel):
+class BrokerRateLimit(DeferredModel):
     class_: str = Field(..., alias="class")
     """
     Endpoint class, e.g. orders, quotes, history.
@@ -19,7 +20,7 @@ class BrokerRateLimit(BaseModel):
     """
 
 
-class BrokerInfo(BaseModel):
+class BrokerInfo(DeferredModel):
     id: str
     """
     The broker id, one lowercase word.
@@ -57,12 +58,12 @@ class BrokerInfo(BaseModel):
     """
 
 
-class BrokerListResponse(BaseModel):
+class BrokerListResponse(DeferredModel):
     status: Literal["success"]
     data: list[BrokerInfo]
 
 
-class PlaceOrderRequest(BaseModel):
+class PlaceOrderRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -131,7 +132,7 @@ class PlaceOrderRequest(BaseModel):
     """
 
 
-class SmartOrderRequest(BaseModel):
+class SmartOrderRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -200,7 +201,7 @@ class SmartOrderRequest(BaseModel):
     """
 
 
-class ModifyOrderRequest(BaseModel):
+class ModifyOrderRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -263,7 +264,7 @@ class ModifyOrderRequest(BaseModel):
     """
 
 
-class CancelOrderRequest(BaseModel):
+class CancelOrderRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -281,7 +282,7 @@ class CancelOrderRequest(BaseModel):
     """
 
 
-class StrategyRequest(BaseModel):
+class StrategyRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -295,7 +296,7 @@ class StrategyRequest(BaseModel):
     """
 
 
-class OrderStatusRequest(BaseModel):
+class OrderStatusRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -313,7 +314,7 @@ class OrderStatusRequest(BaseModel):
     """
 
 
-class OpenPositionRequest(BaseModel):
+class OpenPositionRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -354,7 +355,7 @@ class OpenPositionRequest(BaseModel):
     """
 
 
-class InstrumentRequest(BaseModel):
+class InstrumentRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -387,7 +388,7 @@ class InstrumentRequest(BaseModel):
     """
 
 
-class Symbol1(BaseModel):
+class Symbol1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -416,7 +417,7 @@ class Symbol1(BaseModel):
     """
 
 
-class MultiQuotesRequest(BaseModel):
+class MultiQuotesRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -427,7 +428,7 @@ class MultiQuotesRequest(BaseModel):
     symbols: list[Symbol1] = Field(..., max_length=500, min_length=1)
 
 
-class HistoryRequest(BaseModel):
+class HistoryRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -500,7 +501,7 @@ class HistoryRequest(BaseModel):
     """
 
 
-class SearchRequest(BaseModel):
+class SearchRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -533,7 +534,7 @@ class SearchRequest(BaseModel):
     """
 
 
-class ExpiryRequest(BaseModel):
+class ExpiryRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -549,7 +550,7 @@ class ExpiryRequest(BaseModel):
     instrumenttype: Literal["futures", "options"]
 
 
-class MarginPosition(BaseModel):
+class MarginPosition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -599,7 +600,7 @@ class MarginPosition(BaseModel):
     """
 
 
-class MarginRequest(BaseModel):
+class MarginRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -610,7 +611,7 @@ class MarginRequest(BaseModel):
     positions: list[MarginPosition] = Field(..., max_length=50, min_length=1)
 
 
-class BasketOrderItem(BaseModel):
+class BasketOrderItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -665,7 +666,7 @@ class BasketOrderItem(BaseModel):
     """
 
 
-class BasketOrderRequest(BaseModel):
+class BasketOrderRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -680,7 +681,7 @@ class BasketOrderRequest(BaseModel):
     orders: list[BasketOrderItem] = Field(..., min_length=1)
 
 
-class SplitOrderRequest(BaseModel):
+class SplitOrderRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -743,14 +744,14 @@ class SplitOrderRequest(BaseModel):
     disclosed_quantity: int | None = Field(None, ge=0, le=1000000000)
 
 
-class QueuedOrderResponse(BaseModel):
+class QueuedOrderResponse(DeferredModel):
     status: Literal["success"]
     message: Literal["Order queued for approval in Action Center"]
     mode: Literal["semi_auto"]
     pending_order_id: int
 
 
-class GttOrderRequest(BaseModel):
+class GttOrderRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -828,7 +829,7 @@ class GttOrderRequest(BaseModel):
     """
 
 
-class ModifyGttOrderRequest(BaseModel):
+class ModifyGttOrderRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -888,7 +889,7 @@ class ModifyGttOrderRequest(BaseModel):
     target: float | None = Field(None, ge=0.0, le=1000000000.0)
 
 
-class CancelGttOrderRequest(BaseModel):
+class CancelGttOrderRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -903,7 +904,7 @@ class CancelGttOrderRequest(BaseModel):
     trigger_id: str = Field(..., max_length=64, min_length=1)
 
 
-class GttOrderBookRequest(BaseModel):
+class GttOrderBookRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -916,7 +917,7 @@ class GttOrderBookRequest(BaseModel):
     ) = "active"
 
 
-class GttIdResponse(BaseModel):
+class GttIdResponse(DeferredModel):
     status: Literal["success"]
     trigger_id: str
     mode: Literal["analyze", "live"] | None = None
@@ -925,7 +926,7 @@ class GttIdResponse(BaseModel):
     """
 
 
-class GttLeg(BaseModel):
+class GttLeg(DeferredModel):
     action: str
     quantity: int
     price: float
@@ -933,7 +934,7 @@ class GttLeg(BaseModel):
     product: str
 
 
-class GttEntry(BaseModel):
+class GttEntry(DeferredModel):
     trigger_id: str
     trigger_type: Literal["single", "two-leg"]
     status: str
@@ -949,7 +950,7 @@ class GttEntry(BaseModel):
     margin_blocked: float | None = None
 
 
-class GttOrderBookResponse(BaseModel):
+class GttOrderBookResponse(DeferredModel):
     status: Literal["success"]
     data: list[GttEntry]
     mode: Literal["analyze", "live"] | None = None
@@ -958,7 +959,7 @@ class GttOrderBookResponse(BaseModel):
     """
 
 
-class SymbolPnl(BaseModel):
+class SymbolPnl(DeferredModel):
     symbol: str
     exchange: str
     product: str
@@ -969,7 +970,7 @@ class SymbolPnl(BaseModel):
     total_pnl_today: float
 
 
-class SymbolPnlResponse(BaseModel):
+class SymbolPnlResponse(DeferredModel):
     status: Literal["success"]
     data: list[SymbolPnl]
     total_pnl: float
@@ -982,7 +983,7 @@ class SymbolPnlResponse(BaseModel):
     """
 
 
-class ChartPreferencesRequest(BaseModel):
+class ChartPreferencesRequest(DeferredModel):
     """
     The API key and the preferences to save, one field each.
     """
@@ -996,17 +997,17 @@ class ChartPreferencesRequest(BaseModel):
     """
 
 
-class ChartPreferencesResponse(BaseModel):
+class ChartPreferencesResponse(DeferredModel):
     status: Literal["success"]
     data: dict[str, str]
 
 
-class MessageResponse(BaseModel):
+class MessageResponse(DeferredModel):
     status: Literal["success"]
     message: str
 
 
-class OrderModeRequest(BaseModel):
+class OrderModeRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -1020,19 +1021,19 @@ class OrderModeRequest(BaseModel):
     """
 
 
-class OrderModeData(BaseModel):
+class OrderModeData(DeferredModel):
     order_mode: Literal["auto", "semi_auto"]
     """
     `auto` places orders at once; `semi_auto` queues them for approval (OpenAlgo's Action Center).
     """
 
 
-class OrderModeResponse(BaseModel):
+class OrderModeResponse(DeferredModel):
     status: Literal["success"]
     data: OrderModeData
 
 
-class PendingOrdersRequest(BaseModel):
+class PendingOrdersRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -1045,7 +1046,7 @@ class PendingOrdersRequest(BaseModel):
     )
 
 
-class PendingOrder(BaseModel):
+class PendingOrder(DeferredModel):
     pending_order_id: int
     kind: Literal[
         "placeorder",
@@ -1075,12 +1076,12 @@ class PendingOrder(BaseModel):
     decided_at: str | None = None
 
 
-class PendingOrdersResponse(BaseModel):
+class PendingOrdersResponse(DeferredModel):
     status: Literal["success"]
     data: list[PendingOrder]
 
 
-class PendingOrderRef(BaseModel):
+class PendingOrderRef(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -1091,7 +1092,7 @@ class PendingOrderRef(BaseModel):
     pending_order_id: int = Field(..., ge=1, le=9223372036854775807)
 
 
-class ApprovedOrderResponse(BaseModel):
+class ApprovedOrderResponse(DeferredModel):
     """
     What the queued request's own endpoint answers, plus `pending_order_id`.
     """
@@ -1103,13 +1104,13 @@ class ApprovedOrderResponse(BaseModel):
     pending_order_id: int
 
 
-class PendingDecisionResponse(BaseModel):
+class PendingDecisionResponse(DeferredModel):
     status: Literal["success"]
     pending_order_id: int
     message: str
 
 
-class OrderIdResponse(BaseModel):
+class OrderIdResponse(DeferredModel):
     status: Literal["success"]
     orderid: str
     message: str | None = None
@@ -1119,7 +1120,7 @@ class OrderIdResponse(BaseModel):
     """
 
 
-class SmartOrderResponse(BaseModel):
+class SmartOrderResponse(DeferredModel):
     status: Literal["success"]
     orderid: str | None = None
     """
@@ -1132,12 +1133,12 @@ class SmartOrderResponse(BaseModel):
     """
 
 
-class FailedCancellation(BaseModel):
+class FailedCancellation(DeferredModel):
     orderid: str
     message: str
 
 
-class CancelAllResponse(BaseModel):
+class CancelAllResponse(DeferredModel):
     status: Literal["success"]
     message: str
     canceled_orders: list[str]
@@ -1148,7 +1149,7 @@ class CancelAllResponse(BaseModel):
     """
 
 
-class ClosePositionResponse(BaseModel):
+class ClosePositionResponse(DeferredModel):
     status: Literal["success"]
     message: str
     closed_positions: int | None = None
@@ -1159,7 +1160,7 @@ class ClosePositionResponse(BaseModel):
     """
 
 
-class Order(BaseModel):
+class Order(DeferredModel):
     orderid: str
     symbol: str
     exchange: str
@@ -1190,7 +1191,7 @@ class OrderDetail(Order):
     price_type: Literal["MARKET", "LIMIT", "SL", "SL-M"] | None = None
 
 
-class OrderStatusResponse(BaseModel):
+class OrderStatusResponse(DeferredModel):
     status: Literal["success"]
     data: OrderDetail
     mode: Literal["analyze", "live"] | None = None
@@ -1199,7 +1200,7 @@ class OrderStatusResponse(BaseModel):
     """
 
 
-class OpenPositionResponse(BaseModel):
+class OpenPositionResponse(DeferredModel):
     status: Literal["success"]
     quantity: int
     mode: Literal["analyze", "live"] | None = None
@@ -1208,7 +1209,7 @@ class OpenPositionResponse(BaseModel):
     """
 
 
-class OrderStatistics(BaseModel):
+class OrderStatistics(DeferredModel):
     total_buy_orders: int
     total_sell_orders: int
     total_completed_orders: int
@@ -1217,12 +1218,12 @@ class OrderStatistics(BaseModel):
     total_trigger_pending_orders: int | None = None
 
 
-class OrderBook(BaseModel):
+class OrderBook(DeferredModel):
     orders: list[Order]
     statistics: OrderStatistics
 
 
-class OrderBookResponse(BaseModel):
+class OrderBookResponse(DeferredModel):
     status: Literal["success"]
     data: OrderBook
     mode: Literal["analyze", "live"] | None = None
@@ -1231,7 +1232,7 @@ class OrderBookResponse(BaseModel):
     """
 
 
-class Trade(BaseModel):
+class Trade(DeferredModel):
     tradeid: str | None = None
     orderid: str
     symbol: str
@@ -1249,7 +1250,7 @@ class Trade(BaseModel):
     timestamp: str
 
 
-class TradeBookResponse(BaseModel):
+class TradeBookResponse(DeferredModel):
     status: Literal["success"]
     data: list[Trade]
     mode: Literal["analyze", "live"] | None = None
@@ -1258,7 +1259,7 @@ class TradeBookResponse(BaseModel):
     """
 
 
-class Position(BaseModel):
+class Position(DeferredModel):
     symbol: str
     exchange: str
     product: Literal["MIS", "NRML", "CNC"]
@@ -1276,7 +1277,7 @@ class Position(BaseModel):
     lot_size: int | None = None
 
 
-class PositionBookResponse(BaseModel):
+class PositionBookResponse(DeferredModel):
     status: Literal["success"]
     data: list[Position]
     total_pnl: float | None = None
@@ -1289,7 +1290,7 @@ class PositionBookResponse(BaseModel):
     """
 
 
-class Holding(BaseModel):
+class Holding(DeferredModel):
     symbol: str
     exchange: str
     product: str
@@ -1302,19 +1303,19 @@ class Holding(BaseModel):
     settlement_date: str | None = None
 
 
-class HoldingsStatistics(BaseModel):
+class HoldingsStatistics(DeferredModel):
     totalholdingvalue: float
     totalinvvalue: float
     totalprofitandloss: float
     totalpnlpercentage: float
 
 
-class HoldingsBook(BaseModel):
+class HoldingsBook(DeferredModel):
     holdings: list[Holding]
     statistics: HoldingsStatistics
 
 
-class HoldingsResponse(BaseModel):
+class HoldingsResponse(DeferredModel):
     status: Literal["success"]
     data: HoldingsBook
     mode: Literal["analyze", "live"] | None = None
@@ -1323,7 +1324,7 @@ class HoldingsResponse(BaseModel):
     """
 
 
-class Funds(BaseModel):
+class Funds(DeferredModel):
     availablecash: float
     collateral: float
     m2mrealized: float
@@ -1334,7 +1335,7 @@ class Funds(BaseModel):
     totalpnl: float | None = None
 
 
-class FundsResponse(BaseModel):
+class FundsResponse(DeferredModel):
     status: Literal["success"]
     data: Funds
     mode: Literal["analyze", "live"] | None = None
@@ -1343,13 +1344,13 @@ class FundsResponse(BaseModel):
     """
 
 
-class MarginResult(BaseModel):
+class MarginResult(DeferredModel):
     total_margin_required: float
     span_margin: float
     exposure_margin: float
 
 
-class MarginResponse(BaseModel):
+class MarginResponse(DeferredModel):
     status: Literal["success"]
     data: MarginResult
     mode: Literal["analyze", "live"] | None = None
@@ -1358,7 +1359,7 @@ class MarginResponse(BaseModel):
     """
 
 
-class Quote(BaseModel):
+class Quote(DeferredModel):
     ltp: float
     bid: float
     ask: float
@@ -1370,12 +1371,12 @@ class Quote(BaseModel):
     oi: int
 
 
-class QuoteResponse(BaseModel):
+class QuoteResponse(DeferredModel):
     status: Literal["success"]
     data: Quote
 
 
-class QuoteResult(BaseModel):
+class QuoteResult(DeferredModel):
     symbol: str
     exchange: str
     data: Quote | None = None
@@ -1385,17 +1386,17 @@ class QuoteResult(BaseModel):
     """
 
 
-class MultiQuotesResponse(BaseModel):
+class MultiQuotesResponse(DeferredModel):
     status: Literal["success"]
     results: list[QuoteResult]
 
 
-class DepthLevel(BaseModel):
+class DepthLevel(DeferredModel):
     price: float
     quantity: int
 
 
-class MarketDepth(BaseModel):
+class MarketDepth(DeferredModel):
     bids: list[DepthLevel]
     asks: list[DepthLevel]
     ltp: float
@@ -1410,12 +1411,12 @@ class MarketDepth(BaseModel):
     totalsellqty: int
 
 
-class DepthResponse(BaseModel):
+class DepthResponse(DeferredModel):
     status: Literal["success"]
     data: MarketDepth
 
 
-class Candle(BaseModel):
+class Candle(DeferredModel):
     timestamp: int
     """
     Epoch seconds of the bar's start.
@@ -1428,12 +1429,12 @@ class Candle(BaseModel):
     oi: int
 
 
-class HistoryResponse(BaseModel):
+class HistoryResponse(DeferredModel):
     status: Literal["success"]
     data: list[Candle]
 
 
-class IntervalGroups(BaseModel):
+class IntervalGroups(DeferredModel):
     seconds: list[str]
     minutes: list[str]
     hours: list[str]
@@ -1442,12 +1443,12 @@ class IntervalGroups(BaseModel):
     months: list[str]
 
 
-class IntervalsResponse(BaseModel):
+class IntervalsResponse(DeferredModel):
     status: Literal["success"]
     data: IntervalGroups
 
 
-class InstrumentRecord(BaseModel):
+class InstrumentRecord(DeferredModel):
     symbol: str
     brsymbol: str
     name: str
@@ -1468,24 +1469,24 @@ class InstrumentRecord(BaseModel):
     freeze_qty: int | None = None
 
 
-class SymbolResponse(BaseModel):
+class SymbolResponse(DeferredModel):
     status: Literal["success"]
     data: InstrumentRecord
 
 
-class InstrumentListResponse(BaseModel):
+class InstrumentListResponse(DeferredModel):
     status: Literal["success"]
     message: str
     data: list[InstrumentRecord]
 
 
-class ExpiryResponse(BaseModel):
+class ExpiryResponse(DeferredModel):
     status: Literal["success"]
     message: str
     data: list[str]
 
 
-class ApiKeyRequest(BaseModel):
+class ApiKeyRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -1495,7 +1496,7 @@ class ApiKeyRequest(BaseModel):
     """
 
 
-class PingData(BaseModel):
+class PingData(DeferredModel):
     broker: str
     """
     Id of the broker that serves the caller.
@@ -1503,12 +1504,12 @@ class PingData(BaseModel):
     message: Literal["pong"]
 
 
-class PingResponse(BaseModel):
+class PingResponse(DeferredModel):
     status: Literal["success"]
     data: PingData
 
 
-class AnalyzerToggleRequest(BaseModel):
+class AnalyzerToggleRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -1522,7 +1523,7 @@ class AnalyzerToggleRequest(BaseModel):
     """
 
 
-class AnalyzerData(BaseModel):
+class AnalyzerData(DeferredModel):
     mode: Literal["analyze", "live"]
     """
     `analyze` when the sandbox serves the request.
@@ -1535,12 +1536,12 @@ class AnalyzerData(BaseModel):
     message: str | None = None
 
 
-class AnalyzerResponse(BaseModel):
+class AnalyzerResponse(DeferredModel):
     status: Literal["success"]
     data: AnalyzerData
 
 
-class OptionSymbolRequest(BaseModel):
+class OptionSymbolRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -1590,7 +1591,7 @@ class OptionSymbolRequest(BaseModel):
     option_type: Literal["CE", "PE", "ce", "pe"]
 
 
-class OptionSymbolResponse(BaseModel):
+class OptionSymbolResponse(DeferredModel):
     status: Literal["success"]
     symbol: str
     exchange: str
@@ -1600,7 +1601,7 @@ class OptionSymbolResponse(BaseModel):
     underlying_ltp: float
 
 
-class OptionChainRequest(BaseModel):
+class OptionChainRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -1649,7 +1650,7 @@ class OptionChainRequest(BaseModel):
     """
 
 
-class OptionLeg(BaseModel):
+class OptionLeg(DeferredModel):
     symbol: str
     label: str
     """
@@ -1684,13 +1685,13 @@ class OptionLeg(BaseModel):
     """
 
 
-class OptionChainRow(BaseModel):
+class OptionChainRow(DeferredModel):
     strike: float
     ce: OptionLeg
     pe: OptionLeg
 
 
-class OptionChainResponse(BaseModel):
+class OptionChainResponse(DeferredModel):
     status: Literal["success"]
     underlying: str
     underlying_symbol: str
@@ -1722,7 +1723,7 @@ class OptionChainResponse(BaseModel):
     chain: list[OptionChainRow]
 
 
-class SyntheticFutureRequest(BaseModel):
+class SyntheticFutureRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -1759,7 +1760,7 @@ class SyntheticFutureRequest(BaseModel):
     """
 
 
-class SyntheticFutureResponse(BaseModel):
+class SyntheticFutureResponse(DeferredModel):
     status: Literal["success"]
     underlying: str
     underlying_ltp: float
@@ -1768,7 +1769,7 @@ class SyntheticFutureResponse(BaseModel):
     synthetic_future_price: float
 
 
-class OptionGreeksRequest(BaseModel):
+class OptionGreeksRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -1824,7 +1825,7 @@ class OptionGreeksRequest(BaseModel):
     """
 
 
-class OptionGreeks(BaseModel):
+class OptionGreeks(DeferredModel):
     delta: float
     """
     4 decimals.
@@ -1847,7 +1848,7 @@ class OptionGreeks(BaseModel):
     """
 
 
-class OptionGreeksResponse(BaseModel):
+class OptionGreeksResponse(DeferredModel):
     status: Literal["success"]
     symbol: str
     exchange: str
@@ -1875,7 +1876,7 @@ class OptionGreeksResponse(BaseModel):
     note: str | None = None
 
 
-class MultiOptionGreeksItem(BaseModel):
+class MultiOptionGreeksItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -1912,7 +1913,7 @@ class MultiOptionGreeksItem(BaseModel):
     """
 
 
-class MultiOptionGreeksRequest(BaseModel):
+class MultiOptionGreeksRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -1931,20 +1932,20 @@ class MultiOptionGreeksRequest(BaseModel):
     """
 
 
-class OptionGreeksFailure(BaseModel):
+class OptionGreeksFailure(DeferredModel):
     status: Literal["error"]
     symbol: str
     exchange: str
     message: str
 
 
-class MultiOptionGreeksSummary(BaseModel):
+class MultiOptionGreeksSummary(DeferredModel):
     total: int
     success: int
     failed: int
 
 
-class MultiOptionGreeksResponse(BaseModel):
+class MultiOptionGreeksResponse(DeferredModel):
     status: Literal["success", "partial", "error"]
     data: list[OptionGreeksResponse | OptionGreeksFailure]
     summary: MultiOptionGreeksSummary
@@ -1954,7 +1955,7 @@ class MultiOptionGreeksResponse(BaseModel):
     """
 
 
-class AnalyticsChainRequest(BaseModel):
+class AnalyticsChainRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -1999,7 +2000,7 @@ class AnalyticsChainRequest(BaseModel):
     """
 
 
-class AnalyticsHeader(BaseModel):
+class AnalyticsHeader(DeferredModel):
     status: Literal["success"]
     underlying: str
     exchange: str
@@ -2027,7 +2028,7 @@ class AnalyticsHeader(BaseModel):
     lotsize: int
 
 
-class GexRow(BaseModel):
+class GexRow(DeferredModel):
     strike: float
     ce_oi: int
     pe_oi: int
@@ -2056,7 +2057,7 @@ class GexResponse(AnalyticsHeader):
     chain: list[GexRow]
 
 
-class IvSmileRow(BaseModel):
+class IvSmileRow(DeferredModel):
     strike: float
     ce_ltp: float
     pe_ltp: float
@@ -2084,7 +2085,7 @@ class IvSmileResponse(AnalyticsHeader):
     chain: list[IvSmileRow]
 
 
-class OiTrackerRow(BaseModel):
+class OiTrackerRow(DeferredModel):
     strike: float
     ce_oi: int
     pe_oi: int
@@ -2106,7 +2107,7 @@ class OiTrackerResponse(AnalyticsHeader):
     chain: list[OiTrackerRow]
 
 
-class VolSurfaceRequest(BaseModel):
+class VolSurfaceRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -2151,7 +2152,7 @@ class VolSurfaceRequest(BaseModel):
     """
 
 
-class VolSurfaceExpiry(BaseModel):
+class VolSurfaceExpiry(DeferredModel):
     expiry_date: str
     days_to_expiry: float
     forward_price: float
@@ -2167,7 +2168,7 @@ class VolSurfaceResponse(AnalyticsHeader):
     expiries: list[VolSurfaceExpiry]
 
 
-class AnalyticsSeriesRequest(BaseModel):
+class AnalyticsSeriesRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -2218,7 +2219,7 @@ class AnalyticsSeriesRequest(BaseModel):
     """
 
 
-class AnalyticsSeriesHeader(BaseModel):
+class AnalyticsSeriesHeader(DeferredModel):
     status: Literal["success"]
     underlying: str
     exchange: str
@@ -2243,7 +2244,7 @@ class AnalyticsSeriesHeader(BaseModel):
     lotsize: int
 
 
-class IvChartPoint(BaseModel):
+class IvChartPoint(DeferredModel):
     time: int
     """
     Epoch seconds at which the candle opens.
@@ -2276,7 +2277,7 @@ class IvChartPoint(BaseModel):
     """
 
 
-class IvChartSeries(BaseModel):
+class IvChartSeries(DeferredModel):
     symbol: str
     option_type: Literal["CE", "PE"]
     strike: float
@@ -2290,7 +2291,7 @@ class IvChartResponse(AnalyticsSeriesHeader):
     series: list[IvChartSeries]
 
 
-class OiProfileRequest(BaseModel):
+class OiProfileRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -2341,7 +2342,7 @@ class OiProfileRequest(BaseModel):
     """
 
 
-class AnalyticsCandle(BaseModel):
+class AnalyticsCandle(DeferredModel):
     timestamp: int
     open: float
     high: float
@@ -2351,7 +2352,7 @@ class AnalyticsCandle(BaseModel):
     oi: int
 
 
-class OiProfileRow(BaseModel):
+class OiProfileRow(DeferredModel):
     strike: float
     ce_oi: int
     pe_oi: int
@@ -2380,7 +2381,7 @@ class OiProfileResponse(AnalyticsSeriesHeader):
     chain: list[OiProfileRow]
 
 
-class StraddlePoint(BaseModel):
+class StraddlePoint(DeferredModel):
     time: int
     """
     Epoch seconds at which the candle opens.
@@ -2409,7 +2410,7 @@ class StraddleResponse(AnalyticsSeriesHeader):
     series: list[StraddlePoint]
 
 
-class MarketHolidaysRequest(BaseModel):
+class MarketHolidaysRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -2423,7 +2424,7 @@ class MarketHolidaysRequest(BaseModel):
     """
 
 
-class MarketSession(BaseModel):
+class MarketSession(DeferredModel):
     exchange: str
     start_time: int
     """
@@ -2435,7 +2436,7 @@ class MarketSession(BaseModel):
     """
 
 
-class MarketHoliday(BaseModel):
+class MarketHoliday(DeferredModel):
     date: date_aliased
     description: str
     holiday_type: Literal["TRADING_HOLIDAY", "SETTLEMENT_HOLIDAY", "SPECIAL_SESSION"]
@@ -2443,14 +2444,14 @@ class MarketHoliday(BaseModel):
     open_exchanges: list[MarketSession]
 
 
-class MarketHolidaysResponse(BaseModel):
+class MarketHolidaysResponse(DeferredModel):
     status: Literal["success"]
     year: int
     timezone: Literal["Asia/Kolkata"]
     data: list[MarketHoliday]
 
 
-class MarketTimingsRequest(BaseModel):
+class MarketTimingsRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -2464,12 +2465,12 @@ class MarketTimingsRequest(BaseModel):
     """
 
 
-class MarketTimingsResponse(BaseModel):
+class MarketTimingsResponse(DeferredModel):
     status: Literal["success"]
     data: list[MarketSession]
 
 
-class TelegramConfig(BaseModel):
+class TelegramConfig(DeferredModel):
     bot_token: Literal["***", ""]
     """
     A fixed mask when a token is stored; never the token.
@@ -2492,12 +2493,12 @@ class TelegramConfig(BaseModel):
     updated_at: str | None = None
 
 
-class TelegramConfigResponse(BaseModel):
+class TelegramConfigResponse(DeferredModel):
     status: Literal["success"]
     data: TelegramConfig
 
 
-class TelegramConfigRequest(BaseModel):
+class TelegramConfigRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -2520,7 +2521,7 @@ class TelegramConfigRequest(BaseModel):
     webhook_url: str | None = Field(None, max_length=0)
 
 
-class TelegramUser(BaseModel):
+class TelegramUser(DeferredModel):
     username: str
     telegram_id: int
     telegram_username: str
@@ -2528,13 +2529,13 @@ class TelegramUser(BaseModel):
     linked_at: str | None = None
 
 
-class TelegramUsersResponse(BaseModel):
+class TelegramUsersResponse(DeferredModel):
     status: Literal["success"]
     data: list[TelegramUser]
     count: int
 
 
-class TelegramNotifyRequest(BaseModel):
+class TelegramNotifyRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -2554,7 +2555,7 @@ class TelegramNotifyRequest(BaseModel):
     """
 
 
-class TelegramStats(BaseModel):
+class TelegramStats(DeferredModel):
     days: int
     pending: int
     sent: int
@@ -2563,12 +2564,12 @@ class TelegramStats(BaseModel):
     is_running: bool
 
 
-class TelegramStatsResponse(BaseModel):
+class TelegramStatsResponse(DeferredModel):
     status: Literal["success"]
     data: TelegramStats
 
 
-class HistorifySymbol(BaseModel):
+class HistorifySymbol(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -2597,7 +2598,7 @@ class HistorifySymbol(BaseModel):
     """
 
 
-class HistorifyCatalogueRequest(BaseModel):
+class HistorifyCatalogueRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -2633,7 +2634,7 @@ class HistorifyCatalogueRequest(BaseModel):
     """
 
 
-class HistorifySeries(BaseModel):
+class HistorifySeries(DeferredModel):
     symbol: str
     exchange: str
     interval: str
@@ -2656,12 +2657,12 @@ class HistorifySeries(BaseModel):
     count: int
 
 
-class HistorifyCatalogueResponse(BaseModel):
+class HistorifyCatalogueResponse(DeferredModel):
     status: Literal["success"]
     data: list[HistorifySeries]
 
 
-class HistorifyDownloadRequest(BaseModel):
+class HistorifyDownloadRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -2688,7 +2689,7 @@ class HistorifyDownloadRequest(BaseModel):
     """
 
 
-class HistorifyJob(BaseModel):
+class HistorifyJob(DeferredModel):
     job_id: str
     interval: str
     start_date: date_aliased
@@ -2708,17 +2709,17 @@ class HistorifyJob(BaseModel):
     updated_at: AwareDatetime
 
 
-class HistorifyJobResponse(BaseModel):
+class HistorifyJobResponse(DeferredModel):
     status: Literal["success"]
     data: HistorifyJob
 
 
-class HistorifyJobsResponse(BaseModel):
+class HistorifyJobsResponse(DeferredModel):
     status: Literal["success"]
     data: list[HistorifyJob]
 
 
-class HistorifyJobRequest(BaseModel):
+class HistorifyJobRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -2730,7 +2731,7 @@ class HistorifyJobRequest(BaseModel):
     action: Literal["status", "pause", "resume", "cancel", "retry"] | None = "status"
 
 
-class HistorifyDeleteRequest(BaseModel):
+class HistorifyDeleteRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -2767,12 +2768,12 @@ class HistorifyDeleteRequest(BaseModel):
     """
 
 
-class HistorifyDeleteResponse(BaseModel):
+class HistorifyDeleteResponse(DeferredModel):
     status: Literal["success"]
     deleted: int
 
 
-class HistorifyWatchlistRequest(BaseModel):
+class HistorifyWatchlistRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -2784,12 +2785,12 @@ class HistorifyWatchlistRequest(BaseModel):
     symbols: list[HistorifySymbol] | None = Field(None, max_length=500)
 
 
-class HistorifyWatchlistResponse(BaseModel):
+class HistorifyWatchlistResponse(DeferredModel):
     status: Literal["success"]
     data: list[HistorifySymbol]
 
 
-class AdminHoliday(BaseModel):
+class AdminHoliday(DeferredModel):
     date: str
     """
     YYYY-MM-DD.
@@ -2801,7 +2802,7 @@ class AdminHoliday(BaseModel):
     """
 
 
-class AdminHolidaysRequest(BaseModel):
+class AdminHolidaysRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -2815,12 +2816,12 @@ class AdminHolidaysRequest(BaseModel):
     """
 
 
-class AdminHolidaysResponse(BaseModel):
+class AdminHolidaysResponse(DeferredModel):
     status: Literal["success"]
     data: list[AdminHoliday]
 
 
-class AdminHolidayRequest(BaseModel):
+class AdminHolidayRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -2836,12 +2837,12 @@ class AdminHolidayRequest(BaseModel):
     commodity_evening: bool | None = False
 
 
-class AdminHolidayResponse(BaseModel):
+class AdminHolidayResponse(DeferredModel):
     status: Literal["success"]
     data: AdminHoliday
 
 
-class AdminHolidayDayRequest(BaseModel):
+class AdminHolidayDayRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -2852,7 +2853,7 @@ class AdminHolidayDayRequest(BaseModel):
     date: date_aliased
 
 
-class AdminTiming(BaseModel):
+class AdminTiming(DeferredModel):
     exchange: str
     start_time: str
     """
@@ -2868,12 +2869,12 @@ class AdminTiming(BaseModel):
     """
 
 
-class AdminTimingsResponse(BaseModel):
+class AdminTimingsResponse(DeferredModel):
     status: Literal["success"]
     data: list[AdminTiming]
 
 
-class AdminTimingRequest(BaseModel):
+class AdminTimingRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -2896,23 +2897,23 @@ class AdminTimingRequest(BaseModel):
     """
 
 
-class AdminTimingResponse(BaseModel):
+class AdminTimingResponse(DeferredModel):
     status: Literal["success"]
     data: AdminTiming
 
 
-class AdminFreeze(BaseModel):
+class AdminFreeze(DeferredModel):
     exchange: str
     symbol: str
     freeze_qty: int
 
 
-class AdminFreezeListResponse(BaseModel):
+class AdminFreezeListResponse(DeferredModel):
     status: Literal["success"]
     data: list[AdminFreeze]
 
 
-class AdminFreezeKeyRequest(BaseModel):
+class AdminFreezeKeyRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -2924,7 +2925,7 @@ class AdminFreezeKeyRequest(BaseModel):
     symbol: str = Field(..., max_length=64, min_length=1)
 
 
-class AdminFreezeRequest(BaseModel):
+class AdminFreezeRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -2937,12 +2938,12 @@ class AdminFreezeRequest(BaseModel):
     freeze_qty: int = Field(..., ge=1, le=10000000)
 
 
-class AdminFreezeResponse(BaseModel):
+class AdminFreezeResponse(DeferredModel):
     status: Literal["success"]
     data: AdminFreeze
 
 
-class AdminFreezeUploadRequest(BaseModel):
+class AdminFreezeUploadRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -2957,29 +2958,29 @@ class AdminFreezeUploadRequest(BaseModel):
     replace: bool | None = False
 
 
-class AdminFreezeUploadResponse(BaseModel):
+class AdminFreezeUploadResponse(DeferredModel):
     status: Literal["success"]
     count: int
     message: str
 
 
-class DatedValue(BaseModel):
+class DatedValue(DeferredModel):
     date: date_aliased
     value: float
 
 
-class PortfolioBenchmark(BaseModel):
+class PortfolioBenchmark(DeferredModel):
     symbol: str
     exchange: str
     name: str
 
 
-class PortfolioBenchmarksResponse(BaseModel):
+class PortfolioBenchmarksResponse(DeferredModel):
     status: Literal["success"]
     data: list[PortfolioBenchmark]
 
 
-class PortfolioHolding(BaseModel):
+class PortfolioHolding(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -3000,7 +3001,7 @@ class CostCharges(RootModel[dict[str, dict[str, CostCharges1]]]):
     root: dict[str, dict[str, CostCharges1]] = Field(..., max_length=20)
 
 
-class PortfolioBacktestRequest(BaseModel):
+class PortfolioBacktestRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -3050,7 +3051,7 @@ class PortfolioBacktestRequest(BaseModel):
     source: Literal["db", "api"] | None = "db"
 
 
-class PortfolioHoldingsRequest(BaseModel):
+class PortfolioHoldingsRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -3067,7 +3068,7 @@ class PortfolioHoldingsRequest(BaseModel):
     source: Literal["db", "api"] | None = "api"
 
 
-class PortfolioMetrics(BaseModel):
+class PortfolioMetrics(DeferredModel):
     start_value: float
     final_value: float
     total_return: float
@@ -3092,7 +3093,7 @@ class PortfolioMetrics(BaseModel):
     information_ratio: float | None = None
 
 
-class PortfolioItem(BaseModel):
+class PortfolioItem(DeferredModel):
     symbol: str
     exchange: str
     weight: float
@@ -3107,18 +3108,18 @@ class PortfolioItem(BaseModel):
     share_of_gain: float | None = None
 
 
-class Benchmark(BaseModel):
+class Benchmark(DeferredModel):
     symbol: str | None = None
     exchange: str | None = None
 
 
-class Costs(BaseModel):
+class Costs(DeferredModel):
     buy_rate: float | None = None
     sell_rate: float | None = None
     components: dict[str, dict[str, float]] | None = None
 
 
-class Meta(BaseModel):
+class Meta(DeferredModel):
     start_date: date_aliased
     """
     The first common trading day.
@@ -3138,29 +3139,29 @@ class Meta(BaseModel):
     warnings: list[str]
 
 
-class Correlation(BaseModel):
+class Correlation(DeferredModel):
     symbols: list[str]
     matrix: list[list[float]]
 
 
-class Diversification(BaseModel):
+class Diversification(DeferredModel):
     ratio: float | None = None
     effective_holdings: float | None = None
     largest_weight: float | None = None
 
 
-class MonthlyReturn(BaseModel):
+class MonthlyReturn(DeferredModel):
     year: int | None = None
     month: int | None = None
     return_: float | None = Field(None, alias="return")
 
 
-class Series(BaseModel):
+class Series(DeferredModel):
     drawdown: list[DatedValue]
     monthly_returns: list[MonthlyReturn]
 
 
-class WalkForwardItem(BaseModel):
+class WalkForwardItem(DeferredModel):
     period: str | None = None
     start: date_aliased | None = None
     end: date_aliased | None = None
@@ -3171,7 +3172,7 @@ class WalkForwardItem(BaseModel):
     benchmark_return: float | None = None
 
 
-class MonteCarlo(BaseModel):
+class MonteCarlo(DeferredModel):
     paths: int | None = None
     seed: int | None = None
     final_value: dict[str, float] | None = None
@@ -3179,7 +3180,7 @@ class MonteCarlo(BaseModel):
     probability_of_loss: float | None = None
 
 
-class RebalancingSweepItem(BaseModel):
+class RebalancingSweepItem(DeferredModel):
     rebalance: str | None = None
     final_value: float | None = None
     cagr: float | None = None
@@ -3190,7 +3191,7 @@ class RebalancingSweepItem(BaseModel):
     rebalances: int | None = None
 
 
-class AttributionItem(BaseModel):
+class AttributionItem(DeferredModel):
     symbol: str | None = None
     exchange: str | None = None
     weight: float | None = None
@@ -3198,14 +3199,14 @@ class AttributionItem(BaseModel):
     share_of_gain: float | None = None
 
 
-class Holding1(BaseModel):
+class Holding1(DeferredModel):
     symbol: str | None = None
     exchange: str | None = None
     quantity: int | None = None
     value: float | None = None
 
 
-class PortfolioBacktestResponse(BaseModel):
+class PortfolioBacktestResponse(DeferredModel):
     status: Literal["success"]
     meta: Meta
     equity: list[DatedValue]
@@ -3241,17 +3242,17 @@ class PortfolioBacktestResponse(BaseModel):
     """
 
 
-class Datum(BaseModel):
+class Datum(DeferredModel):
     value: str
     label: str
 
 
-class SipFrequenciesResponse(BaseModel):
+class SipFrequenciesResponse(DeferredModel):
     status: Literal["success"]
     data: list[Datum]
 
 
-class SipBacktestRequest(BaseModel):
+class SipBacktestRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -3300,7 +3301,7 @@ class SipBacktestRequest(BaseModel):
     include_grids: bool | None = True
 
 
-class SipOutcome(BaseModel):
+class SipOutcome(DeferredModel):
     installments: int
     invested: float
     final_value: float
@@ -3319,7 +3320,7 @@ class Headline(SipOutcome):
     worst_gain: float | None = None
 
 
-class YearlyItem(BaseModel):
+class YearlyItem(DeferredModel):
     year: int | None = None
     invested: float | None = None
     total_invested: float | None = None
@@ -3328,12 +3329,12 @@ class YearlyItem(BaseModel):
     price_return: float | None = None
 
 
-class MonthlyHeatmapItem(BaseModel):
+class MonthlyHeatmapItem(DeferredModel):
     year: int | None = None
     months: list[float] | None = Field(None, max_length=12, min_length=12)
 
 
-class Lumpsum(BaseModel):
+class Lumpsum(DeferredModel):
     invested: float | None = None
     final_value: float | None = None
     absolute_return: float | None = None
@@ -3342,7 +3343,7 @@ class Lumpsum(BaseModel):
     max_drawdown: float | None = None
 
 
-class Charges(BaseModel):
+class Charges(DeferredModel):
     total: float | None = None
     buy_rate: float | None = None
     flat_per_installment: float | None = None
@@ -3354,14 +3355,14 @@ class FrequencyComparisonItem(SipOutcome):
     amount: float | None = None
 
 
-class Curve(BaseModel):
+class Curve(DeferredModel):
     date: date_aliased
     invested: float
     value: float
     benchmark_value: float | None = None
 
 
-class Installment(BaseModel):
+class Installment(DeferredModel):
     date: date_aliased | None = None
     planned: date_aliased | None = None
     price: float | None = None
@@ -3370,7 +3371,7 @@ class Installment(BaseModel):
     units: float | None = None
 
 
-class SipBacktestResponse(BaseModel):
+class SipBacktestResponse(DeferredModel):
     status: Literal["success"]
     request: dict[str, Any]
     headline: Headline
@@ -3396,7 +3397,7 @@ class SipBacktestResponse(BaseModel):
     warnings: list[str]
 
 
-class TelegramUpdate(BaseModel):
+class TelegramUpdate(DeferredModel):
     """
     A Telegram Update object; brokergate reads `update_id` and `message`.
     """
@@ -3412,7 +3413,7 @@ class Username(RootModel[str]):
     root: str = Field(..., max_length=64, min_length=1)
 
 
-class TelegramBroadcastFilters(BaseModel):
+class TelegramBroadcastFilters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -3420,7 +3421,7 @@ class TelegramBroadcastFilters(BaseModel):
     notifications_enabled: bool | None = None
 
 
-class Data(BaseModel):
+class Data(DeferredModel):
     queued: int
     failed: int
     """
@@ -3429,13 +3430,13 @@ class Data(BaseModel):
     recipients: list[str]
 
 
-class TelegramBroadcastResponse(BaseModel):
+class TelegramBroadcastResponse(DeferredModel):
     status: Literal["success"]
     message: str
     data: Data
 
 
-class TelegramPreferences(BaseModel):
+class TelegramPreferences(DeferredModel):
     telegram_id: int
     username: str
     order_notifications: bool
@@ -3447,7 +3448,7 @@ class TelegramPreferences(BaseModel):
     timezone: str
 
 
-class TelegramPreferencesRequest(BaseModel):
+class TelegramPreferencesRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -3477,13 +3478,13 @@ class TelegramPreferencesRequest(BaseModel):
     """
 
 
-class TelegramPreferencesResponse(BaseModel):
+class TelegramPreferencesResponse(DeferredModel):
     status: Literal["success"]
     message: str | None = None
     data: TelegramPreferences
 
 
-class WebhookStrategySymbol(BaseModel):
+class WebhookStrategySymbol(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -3517,7 +3518,7 @@ class WebhookStrategySymbol(BaseModel):
     """
 
 
-class WebhookStrategyCreateRequest(BaseModel):
+class WebhookStrategyCreateRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -3556,7 +3557,7 @@ class WebhookStrategyCreateRequest(BaseModel):
     symbols: list[WebhookStrategySymbol] | None = Field(None, max_length=200)
 
 
-class WebhookStrategyIdRequest(BaseModel):
+class WebhookStrategyIdRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -3567,7 +3568,7 @@ class WebhookStrategyIdRequest(BaseModel):
     strategy_id: int = Field(..., ge=1, le=2147483647)
 
 
-class WebhookStrategyUpdateRequest(BaseModel):
+class WebhookStrategyUpdateRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -3598,7 +3599,7 @@ class WebhookStrategyUpdateRequest(BaseModel):
     is_active: bool | None = None
 
 
-class WebhookStrategyRotateRequest(BaseModel):
+class WebhookStrategyRotateRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -3613,7 +3614,7 @@ class WebhookStrategyRotateRequest(BaseModel):
     """
 
 
-class WebhookStrategySymbolsRequest(BaseModel):
+class WebhookStrategySymbolsRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -3626,7 +3627,7 @@ class WebhookStrategySymbolsRequest(BaseModel):
     symbols: list[WebhookStrategySymbol] = Field(..., max_length=200, min_length=1)
 
 
-class WebhookStrategyAlertsRequest(BaseModel):
+class WebhookStrategyAlertsRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -3638,7 +3639,7 @@ class WebhookStrategyAlertsRequest(BaseModel):
     limit: int | None = Field(100, ge=1, le=500)
 
 
-class WebhookAlertBuilderRequest(BaseModel):
+class WebhookAlertBuilderRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -3684,14 +3685,14 @@ class WebhookAlertBuilderRequest(BaseModel):
     """
 
 
-class WebhookStrategyMapping(BaseModel):
+class WebhookStrategyMapping(DeferredModel):
     symbol: str
     exchange: str
     quantity: int
     product: str
 
 
-class WebhookStrategy(BaseModel):
+class WebhookStrategy(DeferredModel):
     strategy_id: int
     name: str
     platform: str
@@ -3719,17 +3720,17 @@ class WebhookStrategy(BaseModel):
     created_at: str
 
 
-class WebhookStrategyResponse(BaseModel):
+class WebhookStrategyResponse(DeferredModel):
     status: Literal["success"]
     data: WebhookStrategy
 
 
-class WebhookStrategiesResponse(BaseModel):
+class WebhookStrategiesResponse(DeferredModel):
     status: Literal["success"]
     data: list[WebhookStrategy]
 
 
-class WebhookAlertRecord(BaseModel):
+class WebhookAlertRecord(DeferredModel):
     alert_id: int
     kind: str
     """
@@ -3748,12 +3749,12 @@ class WebhookAlertRecord(BaseModel):
     """
 
 
-class WebhookAlertsResponse(BaseModel):
+class WebhookAlertsResponse(DeferredModel):
     status: Literal["success"]
     data: list[WebhookAlertRecord]
 
 
-class WebhookAlertBuilder(BaseModel):
+class WebhookAlertBuilder(DeferredModel):
     webhook_url: str
     tradingview: str
     """
@@ -3767,12 +3768,12 @@ class WebhookAlertBuilder(BaseModel):
     chartink: str
 
 
-class WebhookAlertBuilderResponse(BaseModel):
+class WebhookAlertBuilderResponse(DeferredModel):
     status: Literal["success"]
     data: WebhookAlertBuilder
 
 
-class FlowPosition(BaseModel):
+class FlowPosition(DeferredModel):
     """
     Where the editor draws the node; the engine ignores it.
     """
@@ -3784,7 +3785,7 @@ class FlowPosition(BaseModel):
     y: float = Field(..., ge=-1000000.0, le=1000000.0)
 
 
-class FlowNode(BaseModel):
+class FlowNode(DeferredModel):
     """
     One step. `type` is the node kind and `data` its parameters, checked when the workflow is
     saved against the kind's schema: triggers `schedule` (FlowScheduleParams), `webhookTrigger`
@@ -3815,7 +3816,7 @@ class FlowNode(BaseModel):
     position: FlowPosition | None = None
 
 
-class FlowEdge(BaseModel):
+class FlowEdge(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -3827,7 +3828,7 @@ class FlowEdge(BaseModel):
     """
 
 
-class FlowWorkflowDocument(BaseModel):
+class FlowWorkflowDocument(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -3841,7 +3842,7 @@ class FlowWorkflowDocument(BaseModel):
     edges: list[FlowEdge] | None = Field(None, max_length=400)
 
 
-class FlowScheduleParams(BaseModel):
+class FlowScheduleParams(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -3894,7 +3895,7 @@ class FlowScheduleParams(BaseModel):
     """
 
 
-class FlowPriceAlertParams(BaseModel):
+class FlowPriceAlertParams(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -3925,7 +3926,7 @@ class FlowPriceAlertParams(BaseModel):
     price: float = Field(..., gt=0.0, le=1000000000.0)
 
 
-class FlowOrderUpdateParams(BaseModel):
+class FlowOrderUpdateParams(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -3941,7 +3942,7 @@ class FlowOrderUpdateParams(BaseModel):
     """
 
 
-class FlowEmptyParams(BaseModel):
+class FlowEmptyParams(DeferredModel):
     """
     `manualTrigger` and `webhookTrigger` take no parameters.
     """
@@ -3958,7 +3959,7 @@ class FlowOperand1(RootModel[str]):
     """
 
 
-class FlowCondition(BaseModel):
+class FlowCondition(DeferredModel):
     """
     Either `all`, `any` or `not` of nested conditions, or one comparison `left operator right`.
     A nested condition has this same shape (checked at save, at most 10 levels deep).
@@ -3982,7 +3983,7 @@ class FlowCondition(BaseModel):
     """
 
 
-class FlowMathParams(BaseModel):
+class FlowMathParams(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -4003,7 +4004,7 @@ class Value(RootModel[str]):
     """
 
 
-class FlowSetVariableParams(BaseModel):
+class FlowSetVariableParams(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -4017,14 +4018,14 @@ class FlowSetVariableParams(BaseModel):
     """
 
 
-class FlowDelayParams(BaseModel):
+class FlowDelayParams(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
     seconds: float = Field(..., ge=0.0, le=3600.0)
 
 
-class FlowWaitUntilParams(BaseModel):
+class FlowWaitUntilParams(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -4034,7 +4035,7 @@ class FlowWaitUntilParams(BaseModel):
     """
 
 
-class FlowTelegramParams(BaseModel):
+class FlowTelegramParams(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -4045,7 +4046,7 @@ class Headers(RootModel[str]):
     root: str = Field(..., max_length=1000)
 
 
-class FlowHttpRequestParams(BaseModel):
+class FlowHttpRequestParams(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -4066,7 +4067,7 @@ class FlowHttpRequestParams(BaseModel):
     """
 
 
-class FlowCreateRequest(BaseModel):
+class FlowCreateRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -4081,7 +4082,7 @@ class FlowCreateRequest(BaseModel):
     """
 
 
-class FlowIdRequest(BaseModel):
+class FlowIdRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -4092,7 +4093,7 @@ class FlowIdRequest(BaseModel):
     workflow_id: int = Field(..., ge=1, le=2147483647)
 
 
-class FlowUpdateRequest(BaseModel):
+class FlowUpdateRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -4104,7 +4105,7 @@ class FlowUpdateRequest(BaseModel):
     workflow: FlowWorkflowDocument
 
 
-class FlowActivateRequest(BaseModel):
+class FlowActivateRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -4116,7 +4117,7 @@ class FlowActivateRequest(BaseModel):
     active: bool
 
 
-class FlowRunRequest(BaseModel):
+class FlowRunRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -4131,7 +4132,7 @@ class FlowRunRequest(BaseModel):
     """
 
 
-class FlowRunsRequest(BaseModel):
+class FlowRunsRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -4143,7 +4144,7 @@ class FlowRunsRequest(BaseModel):
     limit: int | None = Field(50, ge=1, le=500)
 
 
-class FlowRunIdRequest(BaseModel):
+class FlowRunIdRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -4154,7 +4155,7 @@ class FlowRunIdRequest(BaseModel):
     run_id: int = Field(..., ge=1, le=2147483647)
 
 
-class FlowRotateRequest(BaseModel):
+class FlowRotateRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -4169,13 +4170,13 @@ class FlowRotateRequest(BaseModel):
     """
 
 
-class FlowRunBrief(BaseModel):
+class FlowRunBrief(DeferredModel):
     run_id: int
     status: str
     started_at: str
 
 
-class FlowWorkflowSummary(BaseModel):
+class FlowWorkflowSummary(DeferredModel):
     workflow_id: int
     name: str
     description: str
@@ -4199,7 +4200,7 @@ class FlowWorkflowSummary(BaseModel):
     updated_at: str
 
 
-class FlowWorkflow(BaseModel):
+class FlowWorkflow(DeferredModel):
     workflow_id: int
     name: str
     description: str
@@ -4219,17 +4220,17 @@ class FlowWorkflow(BaseModel):
     workflow: FlowWorkflowDocument
 
 
-class FlowWorkflowResponse(BaseModel):
+class FlowWorkflowResponse(DeferredModel):
     status: Literal["success"]
     data: FlowWorkflow
 
 
-class FlowWorkflowsResponse(BaseModel):
+class FlowWorkflowsResponse(DeferredModel):
     status: Literal["success"]
     data: list[FlowWorkflowSummary]
 
 
-class FlowRunSummary(BaseModel):
+class FlowRunSummary(DeferredModel):
     run_id: int
     workflow_id: int
     trigger: str
@@ -4242,7 +4243,7 @@ class FlowRunSummary(BaseModel):
     error: str
 
 
-class FlowStep(BaseModel):
+class FlowStep(DeferredModel):
     node_id: str
     type: str
     status: Literal["running", "succeeded", "failed"]
@@ -4259,7 +4260,7 @@ class FlowStep(BaseModel):
     duration_ms: int
 
 
-class FlowRun(BaseModel):
+class FlowRun(DeferredModel):
     run_id: int
     workflow_id: int
     trigger: str
@@ -4274,18 +4275,18 @@ class FlowRun(BaseModel):
     steps: list[FlowStep]
 
 
-class FlowRunResponse(BaseModel):
+class FlowRunResponse(DeferredModel):
     status: Literal["success", "queued"]
     message: str | None = None
     data: FlowRun
 
 
-class FlowRunsResponse(BaseModel):
+class FlowRunsResponse(DeferredModel):
     status: Literal["success"]
     data: list[FlowRunSummary]
 
 
-class BasketOrderResult(BaseModel):
+class BasketOrderResult(DeferredModel):
     symbol: str
     exchange: str | None = None
     product: str | None = None
@@ -4340,7 +4341,7 @@ class BasketOrderResult(BaseModel):
     """
 
 
-class BasketOrderResponse(BaseModel):
+class BasketOrderResponse(DeferredModel):
     status: Literal["success"]
     results: list[BasketOrderResult]
     mode: Literal["analyze", "live"] | None = None
@@ -4349,7 +4350,7 @@ class BasketOrderResponse(BaseModel):
     """
 
 
-class SplitOrderResult(BaseModel):
+class SplitOrderResult(DeferredModel):
     order_num: int
     """
     The child's place in the sequence, from 1.
@@ -4403,7 +4404,7 @@ class SplitOrderResult(BaseModel):
     """
 
 
-class SplitOrderResponse(BaseModel):
+class SplitOrderResponse(DeferredModel):
     status: Literal["success"]
     total_quantity: int
     split_size: int
@@ -4414,7 +4415,7 @@ class SplitOrderResponse(BaseModel):
     """
 
 
-class OptionsOrderRequest(BaseModel):
+class OptionsOrderRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -4492,7 +4493,7 @@ class OptionsOrderRequest(BaseModel):
     """
 
 
-class OptionsOrderResponse(BaseModel):
+class OptionsOrderResponse(DeferredModel):
     status: Literal["success"]
     orderid: str | None = None
     symbol: str
@@ -4510,7 +4511,7 @@ class OptionsOrderResponse(BaseModel):
     """
 
 
-class OptionsLeg(BaseModel):
+class OptionsLeg(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -4544,7 +4545,7 @@ class OptionsLeg(BaseModel):
     disclosed_quantity: int | None = Field(None, ge=0)
 
 
-class OptionsMultiOrderRequest(BaseModel):
+class OptionsMultiOrderRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -4587,7 +4588,7 @@ class OptionsMultiOrderRequest(BaseModel):
     legs: list[OptionsLeg] = Field(..., max_length=20, min_length=1)
 
 
-class OptionsLegResult(BaseModel):
+class OptionsLegResult(DeferredModel):
     leg: int
     symbol: str | None = None
     exchange: str | None = None
@@ -4650,7 +4651,7 @@ class OptionsLegResult(BaseModel):
     """
 
 
-class OptionsMultiOrderResponse(BaseModel):
+class OptionsMultiOrderResponse(DeferredModel):
     status: Literal["success"]
     underlying: str
     underlying_ltp: float
@@ -4661,7 +4662,7 @@ class OptionsMultiOrderResponse(BaseModel):
     """
 
 
-class ErrorResponse(BaseModel):
+class ErrorResponse(DeferredModel):
     status: Literal["error"]
     message: str
     """
@@ -4725,7 +4726,7 @@ class ErrorResponse(BaseModel):
     """
 
 
-class TelegramBroadcastRequest(BaseModel):
+class TelegramBroadcastRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from typing import Any, Literal
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
+from pydantic import AwareDatetime, ConfigDict, Field, RootModel
+from generated.base import DeferredModel
 
 
 class Model(RootModel[Any]):
     root: Any
 
 
-class Account(BaseModel):
+class Account(DeferredModel):
     """
     Whose broker account an operation acts on.
     """
@@ -27,7 +28,7 @@ class Account(BaseModel):
     user_id: int
 
 
-class Candle(BaseModel):
+class Candle(DeferredModel):
     close: float
     high: float
     low: float
@@ -44,7 +45,7 @@ class CandleList(RootModel[list[Candle]]):
     root: list[Candle]
 
 
-class GttLeg(BaseModel):
+class GttLeg(DeferredModel):
     action: str
     price: float
     pricetype: str
@@ -52,11 +53,11 @@ class GttLeg(BaseModel):
     quantity: int
 
 
-class GttRef(BaseModel):
+class GttRef(DeferredModel):
     trigger_id: str
 
 
-class InstrumentRecord(BaseModel):
+class InstrumentRecord(DeferredModel):
     brexchange: str
     brsymbol: str
     exchange: str
@@ -77,7 +78,7 @@ class InstrumentRecord(BaseModel):
     token: str
 
 
-class InstrumentRef(BaseModel):
+class InstrumentRef(DeferredModel):
     exchange: Literal[
         "NSE",
         "NFO",
@@ -104,7 +105,7 @@ class InstrumentRefList(RootModel[list[InstrumentRef]]):
     root: list[InstrumentRef]
 
 
-class LoginCallback(BaseModel):
+class LoginCallback(DeferredModel):
     params: dict[str, str]
     redirect_url: str | None = None
     """
@@ -112,11 +113,11 @@ class LoginCallback(BaseModel):
     """
 
 
-class LoginRedirect(BaseModel):
+class LoginRedirect(DeferredModel):
     url: str
 
 
-class LoginStart(BaseModel):
+class LoginStart(DeferredModel):
     redirect_url: str
     state: str
     """
@@ -124,7 +125,7 @@ class LoginStart(BaseModel):
     """
 
 
-class Capabilities(BaseModel):
+class Capabilities(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -198,16 +199,16 @@ class Capabilities(BaseModel):
     """
 
 
-class OrderRef(BaseModel):
+class OrderRef(DeferredModel):
     orderid: str
 
 
-class PlacedOrder(BaseModel):
+class PlacedOrder(DeferredModel):
     message: str | None = None
     orderid: str
 
 
-class Quote(BaseModel):
+class Quote(DeferredModel):
     ask: float
     bid: float
     high: float
@@ -219,7 +220,7 @@ class Quote(BaseModel):
     volume: int
 
 
-class QuoteResult(BaseModel):
+class QuoteResult(DeferredModel):
     data: Quote | None = None
     error: str | None = None
     """
@@ -233,7 +234,7 @@ class QuoteResultList(RootModel[list[QuoteResult]]):
     root: list[QuoteResult]
 
 
-class RateLimit(BaseModel):
+class RateLimit(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -248,12 +249,12 @@ class RateLimit(BaseModel):
     """
 
 
-class SessionGrant(BaseModel):
+class SessionGrant(DeferredModel):
     token: str
     valid_until: AwareDatetime
 
 
-class Trade(BaseModel):
+class Trade(DeferredModel):
     action: Literal["BUY", "SELL"]
     average_price: float
     exchange: str
@@ -275,7 +276,7 @@ class TradeList(RootModel[list[Trade]]):
     root: list[Trade]
 
 
-class GttEntry(BaseModel):
+class GttEntry(DeferredModel):
     created_at: str | None = None
     exchange: str
     expires_at: str | None = None
@@ -299,7 +300,7 @@ class InstrumentList(RootModel[list[InstrumentRecord]]):
     root: list[InstrumentRecord]
 
 
-class Manifest(BaseModel):
+class Manifest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -342,7 +343,7 @@ class Manifest(BaseModel):
     version: str | None = None
 
 
-class Position(BaseModel):
+class Position(DeferredModel):
     average_price: float
     exchange: str
     lot_size: int | None = None

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from typing import Any, Literal
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import ConfigDict, Field, RootModel
+from generated.base import DeferredModel
 
 
 class FlowWebhookPayload(RootModel[dict[str, Any]]):
@@ -14,7 +15,7 @@ class FlowWebhookPayload(RootModel[dict[str, Any]]):
     root: dict[str, Any] = Field(..., max_length=100)
 
 
-class FlowWebhookAnswer(BaseModel):
+class FlowWebhookAnswer(DeferredModel):
     status: Literal["success", "queued"]
     run_id: int
     run_status: Literal["queued", "running", "succeeded", "failed", "dropped"]
@@ -22,7 +23,7 @@ class FlowWebhookAnswer(BaseModel):
     error: str | None = None
 
 
-class StrategyAlert(BaseModel):
+class StrategyAlert(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -53,7 +54,7 @@ class StrategyAlert(BaseModel):
     """
 
 
-class ChartinkAlert(BaseModel):
+class ChartinkAlert(DeferredModel):
     stocks: str = Field(..., max_length=8000)
     """
     Comma-separated NSE symbols.
@@ -66,7 +67,7 @@ class ChartinkAlert(BaseModel):
     webhook_url: str | None = Field(None, max_length=1024)
 
 
-class WebhookOrder(BaseModel):
+class WebhookOrder(DeferredModel):
     symbol: str
     exchange: str
     action: str
@@ -80,7 +81,7 @@ class WebhookOrder(BaseModel):
     """
 
 
-class WebhookAnswer(BaseModel):
+class WebhookAnswer(DeferredModel):
     status: Literal["success", "queued"]
     alert_id: int
     message: str
@@ -95,7 +96,7 @@ class WebhookAnswer(BaseModel):
     """
 
 
-class WebhookError(BaseModel):
+class WebhookError(DeferredModel):
     status: Literal["error"]
     message: str
     code: str

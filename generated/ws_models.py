@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from typing import Any, Literal
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import ConfigDict, Field, RootModel
+from generated.base import DeferredModel
 
 
 class Model(RootModel[Any]):
     root: Any
 
 
-class SupportedFeatures(BaseModel):
+class SupportedFeatures(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -19,7 +20,7 @@ class SupportedFeatures(BaseModel):
     quote: bool
 
 
-class BusHeader(BaseModel):
+class BusHeader(DeferredModel):
     """
     The topic frame and the 16-byte header frame, shown as fields.
     """
@@ -35,7 +36,7 @@ class BusHeader(BaseModel):
     topic: str
 
 
-class BusOrderEvent(BaseModel):
+class BusOrderEvent(DeferredModel):
     """
     The order dict given to publish_order_update; relayed as order_update with type and sequence added.
     """
@@ -44,7 +45,7 @@ class BusOrderEvent(BaseModel):
     orderid: str
 
 
-class DepthLevel(BaseModel):
+class DepthLevel(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -53,7 +54,7 @@ class DepthLevel(BaseModel):
     quantity: int
 
 
-class LtpData(BaseModel):
+class LtpData(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -71,7 +72,7 @@ class LtpData(BaseModel):
     """
 
 
-class MarketDepth(BaseModel):
+class MarketDepth(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -79,7 +80,7 @@ class MarketDepth(BaseModel):
     sell: list[DepthLevel] = Field(..., max_length=5, min_length=5)
 
 
-class OrderUpdateMessage(BaseModel):
+class OrderUpdateMessage(DeferredModel):
     """
     OpenAlgo's order_update push, plus `sequence` (per user, durable across restarts, gap-free; resume with `subscribe_orders` and `since`). Fields other than type, orderid, order_status and sequence are passed through from the gateway.
     """
@@ -105,7 +106,7 @@ class OrderUpdateMessage(BaseModel):
     user_id: str | int | None = None
 
 
-class QuoteFields(BaseModel):
+class QuoteFields(DeferredModel):
     average_price: float
     avg_trade_price: float
     """
@@ -146,7 +147,7 @@ class RequestedMode1(RootModel[str]):
     """
 
 
-class SupportedBrokersResponse(BaseModel):
+class SupportedBrokersResponse(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -160,7 +161,7 @@ class SupportedBrokersResponse(BaseModel):
     type: Literal["supported_brokers"]
 
 
-class UnsubscribeItem(BaseModel):
+class UnsubscribeItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -171,7 +172,7 @@ class UnsubscribeItem(BaseModel):
     symbol: str
 
 
-class UnsubscribeResponse(BaseModel):
+class UnsubscribeResponse(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -187,7 +188,7 @@ class UnsubscribeResponse(BaseModel):
     type: Literal["unsubscribe"]
 
 
-class AuthResponse(BaseModel):
+class AuthResponse(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -206,7 +207,7 @@ class AuthResponse(BaseModel):
     """
 
 
-class AuthenticateRequest1(BaseModel):
+class AuthenticateRequest1(DeferredModel):
     """
     One of api_key or apikey is required; action (or type) is authenticate or auth.
     """
@@ -227,7 +228,7 @@ class AuthenticateRequest1(BaseModel):
     """
 
 
-class AuthenticateRequest2(BaseModel):
+class AuthenticateRequest2(DeferredModel):
     """
     One of api_key or apikey is required; action (or type) is authenticate or auth.
     """
@@ -255,7 +256,7 @@ class AuthenticateRequest(RootModel[AuthenticateRequest1 | AuthenticateRequest2]
     """
 
 
-class BrokerInfoResponse(BaseModel):
+class BrokerInfoResponse(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -270,7 +271,7 @@ class BrokerInfoResponse(BaseModel):
     user_id: str
 
 
-class BusSubscriptionState(BaseModel):
+class BusSubscriptionState(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -280,12 +281,12 @@ class BusSubscriptionState(BaseModel):
     symbol: str
 
 
-class Depth(BaseModel):
+class Depth(DeferredModel):
     buy: list[DepthLevel] | None = None
     sell: list[DepthLevel] | None = None
 
 
-class BusTick(BaseModel):
+class BusTick(DeferredModel):
     """
     The richest view of one instrument; the server projects it to LTP, Quote or Depth.
     """
@@ -318,7 +319,7 @@ class DepthData(QuoteFields):
     mode: Literal[3]
 
 
-class ErrorResponse(BaseModel):
+class ErrorResponse(DeferredModel):
     """
     No `type` field, as in OpenAlgo.
     """
@@ -349,7 +350,7 @@ class ErrorResponse(BaseModel):
     status: Literal["error"]
 
 
-class InstrumentRef(BaseModel):
+class InstrumentRef(DeferredModel):
     exchange: Literal[
         "NSE",
         "NFO",
@@ -373,7 +374,7 @@ class InstrumentRef(BaseModel):
     symbol: str = Field(..., max_length=64, min_length=1)
 
 
-class MarketDataEnvelope(BaseModel):
+class MarketDataEnvelope(DeferredModel):
     broker: str
     """
     The receiving client's broker.
@@ -416,7 +417,7 @@ class MarketDataMessage3(MarketDataEnvelope):
     """
 
 
-class OrdersSubscriptionResponse(BaseModel):
+class OrdersSubscriptionResponse(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -433,7 +434,7 @@ class OrdersSubscriptionResponse(BaseModel):
     type: Literal["subscribe_orders", "unsubscribe_orders"]
 
 
-class PingRequest(BaseModel):
+class PingRequest(DeferredModel):
     field_pingId: Any | None = Field(None, alias="_pingId")
     """
     Echoed back.
@@ -456,7 +457,7 @@ class PingRequest(BaseModel):
     """
 
 
-class PongResponse(BaseModel):
+class PongResponse(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -485,7 +486,7 @@ class QuoteData(QuoteFields):
     mode: Literal[2]
 
 
-class SimpleRequest(BaseModel):
+class SimpleRequest(DeferredModel):
     """
     unsubscribe_all, subscribe_orders, unsubscribe_orders, get_broker_info, get_supported_brokers.
     """
@@ -504,7 +505,7 @@ class SimpleRequest(BaseModel):
     """
 
 
-class SubscribeOrdersRequest(BaseModel):
+class SubscribeOrdersRequest(DeferredModel):
     action: str | None = None
     """
     The action; sent as `action`, or as `type` (alias), case-insensitive.
@@ -523,7 +524,7 @@ class SubscribeOrdersRequest(BaseModel):
     """
 
 
-class SubscribeRequest(BaseModel):
+class SubscribeRequest(DeferredModel):
     action: str | None = None
     """
     The action; sent as `action`, or as `type` (alias), case-insensitive.
@@ -572,7 +573,7 @@ class SubscribeRequest(BaseModel):
     """
 
 
-class SubscriptionItem(BaseModel):
+class SubscriptionItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -589,7 +590,7 @@ class SubscriptionItem(BaseModel):
     symbol: str
 
 
-class SubscriptionStateMessage(BaseModel):
+class SubscriptionStateMessage(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -629,7 +630,7 @@ class MarketDataMessage(
     """
 
 
-class SubscribeResponse(BaseModel):
+class SubscribeResponse(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )

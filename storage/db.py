@@ -6,17 +6,21 @@ beyond the connection pragmas, so a PostgreSQL `DATABASE_URL` works the same way
 
 from __future__ import annotations
 
+import ast
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -71,6 +75,8 @@ def write_lock(engine: Engine) -> AbstractContextManager:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -79,7 +85,37 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply migrations up to `revision` (all of them by default)."""
+    if revision == "head" and applied_revisions(engine) == head_revisions():
+        return  # nothing to apply; importing alembic alone would cost every start a third of a second
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
+
+
+@cache
+def head_revisions() -> frozenset[str]:
+    """The revisions no migration builds on, read from the `revision` and `down_revision` lines of
+    `migrations/versions/*.py` without importing them (a test holds this equal to alembic's heads)."""
+    revisions: set[str] = set()
+    bases: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        for statement in ast.parse(path.read_text()).body:
+            if isinstance(statement, ast.Assign | ast.AnnAssign):
+                targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+                names = {target.id for target in targets if isinstance(target, ast.Name)}
+                if names & {"revision", "down_revision"} and statement.value is not None:
+                    value = ast.literal_eval(statement.value)
+                    found = {value} if isinstance(value, str) else set(value or ())
+                    (revisions if "revision" in names else bases).update(found)
+    return frozenset(revisions - bases)
+
+
+def applied_revisions(engine: Engine) -> frozenset[str]:
+    """The revisions the database is at (none for a new database)."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return frozenset()
+        return frozenset(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
 
 
 @contextmanager

@@ -6,8 +6,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-import yaml
-
+from brokers.registry import read_yaml
 from brokers.sandbox import mapping
 from generated.api import (
     Candle,
@@ -37,7 +36,7 @@ from sandbox.engine import Product, SandboxEngine, wire
 from sandbox.engine.margin import position_margin, underlying_price
 from sandbox.market import INTERVALS, INTERVALS_BY_GROUP, OfflineMarket, UnknownInstrument
 
-MANIFEST = Manifest.model_validate(yaml.safe_load((Path(__file__).parent / "manifest.yaml").read_text()))
+MANIFEST = Manifest.model_validate(read_yaml(Path(__file__).parent / "manifest.yaml"))
 
 
 class SandboxPlugin:

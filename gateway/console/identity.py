@@ -11,6 +11,7 @@ import asyncio
 import hmac
 import threading
 import time
+from functools import cache
 
 import pyotp
 from sqlalchemy import Engine, func
@@ -21,7 +22,12 @@ from gateway.security import Vault, hash_password, verify_password
 from storage import User, UserTotp, session_scope
 
 ISSUER = "brokergate"
-_UNKNOWN_USER_HASH = hash_password("no user has this password")
+
+
+@cache
+def _unknown_user_hash() -> str:
+    # Made on the first login, not at import: an argon2 hash takes a quarter of a second of start-up.
+    return hash_password("no user has this password")
 
 
 class Identity:
@@ -43,9 +49,11 @@ class Identity:
             return self._accounts.create_user(username, password, is_admin=True)
 
     async def check_password(self, username: str, password: str) -> User | None:
+        # Before the lookup, so the first login pays for this hash whether or not the name exists.
+        unknown_user_hash = await asyncio.to_thread(_unknown_user_hash)
         user = await asyncio.to_thread(self._accounts.verify_login, username, password)
         if user is None and self.user(username) is None:
-            await asyncio.to_thread(verify_password, _UNKNOWN_USER_HASH, password)
+            await asyncio.to_thread(verify_password, unknown_user_hash, password)
         return user
 
     def user(self, username: str) -> User | None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import ndtr
+
+from sandbox.market.normal import cdf as normal_cdf
 
 _DAYS_PER_YEAR = 365.0
 _SQRT_TWO_PI = np.sqrt(2.0 * np.pi)
@@ -60,7 +61,7 @@ def price(
     intrinsic = np.maximum(sign * (forward - strike), 0.0)
     alive = (time > 0) & (volatility > 0)
     d1, d2 = _d1_d2(forward, strike, np.where(alive, time, 1.0), np.where(alive, volatility, 1.0))
-    value = sign * (forward * ndtr(sign * d1) - strike * ndtr(sign * d2))
+    value = sign * (forward * normal_cdf(sign * d1) - strike * normal_cdf(sign * d2))
     return discount * np.where(alive, value, intrinsic)
 
 
@@ -71,7 +72,7 @@ def delta(forward, strike, time, volatility, rate=0.0, is_call=True) -> FloatArr
     )
     d1, _ = _d1_d2(forward, strike, time, volatility)
     discount = np.exp(-rate * time)
-    return np.where(is_call, discount * ndtr(d1), -discount * ndtr(-d1))
+    return np.where(is_call, discount * normal_cdf(d1), -discount * normal_cdf(-d1))
 
 
 def gamma(forward, strike, time, volatility, rate=0.0, is_call=True) -> FloatArray:

@@ -11,7 +11,8 @@ import zlib
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import ndtri
+
+from sandbox.market.normal import inverse_cdf
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX_A = np.uint64(0xBF58476D1CE4E5B9)
@@ -41,4 +42,4 @@ def uniforms(key: int, counters: ArrayLike) -> NDArray[np.float64]:
 
 def normals(key: int, counters: ArrayLike) -> NDArray[np.float64]:
     """Standard normal draws, one per counter."""
-    return ndtri(uniforms(key, counters))
+    return inverse_cdf(uniforms(key, counters))

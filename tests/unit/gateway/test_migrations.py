@@ -8,7 +8,7 @@ from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 from storage import make_engine, upgrade
-from storage.db import alembic_config
+from storage.db import alembic_config, applied_revisions, head_revisions
 
 pytestmark = pytest.mark.databases  # on SQLite and on PostgreSQL (tests/postgres.py)
 
@@ -50,3 +50,22 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
 
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+
+
+def test_the_heads_read_without_alembic_are_alembics(database_url):
+    script = ScriptDirectory.from_config(alembic_config(make_engine(database_url)))
+
+    assert head_revisions() == frozenset(script.get_heads())
+
+
+def test_applied_revisions_reach_the_heads_after_an_upgrade_from_one_behind(database_url):
+    engine = make_engine(database_url)
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    head = script.get_current_head()
+    assert applied_revisions(engine) == frozenset()
+    upgrade(engine, script.get_revision(head).down_revision)
+    assert applied_revisions(engine) != head_revisions()
+
+    upgrade(engine)
+
+    assert applied_revisions(engine) == head_revisions() == {head}
