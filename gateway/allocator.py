@@ -6,13 +6,20 @@ and every thread that allocates under contention gets an arena of its own. Under
 a growing order book, the process kept ~4 KB of RSS per order placed while its live Python objects
 stayed flat. A fixed threshold hands large blocks back to the system when freed, and two arenas
 bound the per-thread spread; with both, the same soak kept about half as much per order.
+
+Python's cyclic collector is set for the server too (`long_lived_start`): start-up builds a million
+objects that live as long as the process, and collecting them meanwhile cost two full collections
+of 0.2 to 0.5 s each before the first answer.
 """
 
 from __future__ import annotations
 
 import ctypes
 import functools
+import gc
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 log = logging.getLogger(__name__)
 
@@ -34,3 +41,15 @@ def tune_allocator() -> bool:
     if not tuned:
         log.warning("glibc refused the allocator settings; memory may grow with fragmentation")
     return tuned
+
+
+@contextmanager
+def long_lived_start() -> Iterator[None]:
+    """Around building the server: no cyclic collection while it starts, then what it built is frozen out
+    of later collections (they only look at objects made afterwards), and collection resumes."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()

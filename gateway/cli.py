@@ -72,7 +72,7 @@ def serve(
     """Start brokergate (creates .env and the database on first start)."""
     import uvicorn
 
-    from gateway.app import create_app
+    from gateway.allocator import long_lived_start
     from gateway.logs import configure_logging
 
     if ensure_env_file():
@@ -92,7 +92,10 @@ def serve(
             raise fail(str(e)) from None
         application = "gateway.workers:worker_app"
     else:
-        application = create_app(settings)
+        with long_lived_start():
+            from gateway.app import create_app
+
+            application = create_app(settings)
     base = f"http://{settings.host}:{settings.port}"
     err.print(
         f"brokergate REST on {base}  (API docs: {base}/api/docs)\n"

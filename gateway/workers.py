@@ -56,9 +56,12 @@ def prepare_workers(settings: Settings, workers: int) -> None:
 
 def worker_app():
     """The app of one worker (uvicorn calls this in each worker process)."""
-    from gateway.app import create_app
+    from gateway.allocator import long_lived_start
     from gateway.logs import configure_logging
 
     settings = Settings()
     configure_logging(settings.log_level, (settings.app_key, settings.api_key_pepper))
-    return create_app(settings)
+    with long_lived_start():
+        from gateway.app import create_app
+
+        return create_app(settings)

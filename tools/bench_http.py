@@ -68,9 +68,12 @@ uvicorn.run(Starlette(routes=[Route("/api/v1/ping", ping, methods=["POST"])]), h
 
 BROKERGATE = """
 import sys, uvicorn
-from gateway.app import create_app
+from gateway.allocator import long_lived_start
 from gateway.settings import Settings
-uvicorn.run(create_app(Settings(_env_file=None)), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+with long_lived_start():  # as `brokergate serve` builds it
+    from gateway.app import create_app
+    app = create_app(Settings(_env_file=None))
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
 """
 
 

@@ -65,3 +65,16 @@ def test_the_settings_are_applied_once_per_process(monkeypatch):
         allocator.tune_allocator.cache_clear()  # the next app applies the real settings
 
     assert calls == [(allocator._M_MMAP_THRESHOLD, allocator.MMAP_THRESHOLD), (allocator._M_ARENA_MAX, allocator.ARENA_MAX)]
+
+
+def test_what_start_up_builds_is_frozen_out_of_collections_and_collection_resumes():
+    # In a fresh interpreter: frozen objects here would stay frozen for the whole test session.
+    code = (
+        "import gc\n"
+        "from gateway.allocator import long_lived_start\n"
+        "with long_lived_start():\n"
+        "    assert not gc.isenabled()\n"
+        "    built = [[] for _ in range(10_000)]\n"
+        "assert gc.isenabled() and gc.get_freeze_count() >= 10_000, gc.get_freeze_count()\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
