@@ -15,6 +15,7 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TypeVar
@@ -114,19 +115,27 @@ class SandboxEngine:
 
     # The executor
 
-    async def _run(self, work: Callable[[Transaction], Result], now: datetime | None = None) -> Result:
+    async def _run(
+        self, work: Callable[[Transaction], Result], now: datetime | None = None, *, reads: bool = False
+    ) -> Result:
+        """Run `work` on the engine's thread; `reads`: it only reads, so it leaves the write lock to the
+        writers (the order audit, the journal) while it runs, however long a book it reads."""
         loop = asyncio.get_running_loop()
-        return await asyncio.wrap_future(self._worker.submit(self._transact, work, now, loop))
+        return await asyncio.wrap_future(self._worker.submit(self._transact, work, now, loop, reads))
 
     def _transact(
-        self, work: Callable[[Transaction], Result], now: datetime | None, loop: asyncio.AbstractEventLoop
+        self,
+        work: Callable[[Transaction], Result],
+        now: datetime | None,
+        loop: asyncio.AbstractEventLoop,
+        reads: bool = False,
     ) -> Result:
         now = now or self._clock()
         if self._shared is not None:
             return self._transact_shared(work, now, loop)
         if not self._is_loaded or self._rolled_over_on != trading_date(now):
             self._prepare(now)
-        with write_lock(self._database), self._database.connect() as connection:
+        with nullcontext() if reads else write_lock(self._database), self._database.connect() as connection:
             txn = Transaction(connection, self._venue.config, now)
             try:
                 result = work(txn)
@@ -366,23 +375,25 @@ class SandboxEngine:
     # Books
 
     async def order_status(self, user_id: int, order_id: str) -> OrderView:
-        return await self._run(lambda txn: order_view(orders.owned_order(txn, user_id, order_id)))
+        return await self._run(lambda txn: order_view(orders.owned_order(txn, user_id, order_id)), reads=True)
 
     async def orderbook(self, user_id: int) -> list[OrderView]:
-        return await self._run(lambda txn: views.orderbook(txn.connection, user_id, txn.now))
+        return await self._run(lambda txn: views.orderbook(txn.connection, user_id, txn.now), reads=True)
 
     async def tradebook(self, user_id: int) -> list[TradeView]:
-        return await self._run(lambda txn: views.tradebook(txn.session, user_id, txn.now))
+        return await self._run(lambda txn: views.tradebook(txn.session, user_id, txn.now), reads=True)
 
     # The two books as the JSON of the REST answer's `data`, written as the rows are read (bookjson.py).
     async def orderbook_json(self, user_id: int, around: tuple[bytes, bytes] = (b"", b"")) -> bytes:
         return await self._run(
-            lambda txn: bookjson.orderbook_json(views.session_orders(txn.connection, user_id, txn.now), around)
+            lambda txn: bookjson.orderbook_json(views.session_orders(txn.connection, user_id, txn.now), around),
+            reads=True,
         )
 
     async def tradebook_json(self, user_id: int, around: tuple[bytes, bytes] = (b"", b"")) -> bytes:
         return await self._run(
-            lambda txn: bookjson.tradebook_json(views.session_trades(txn.connection, user_id, txn.now), around)
+            lambda txn: bookjson.tradebook_json(views.session_trades(txn.connection, user_id, txn.now), around),
+            reads=True,
         )
 
     async def positions(self, user_id: int) -> list[PositionView]:

@@ -81,3 +81,30 @@ async def test_trade_book_json_is_the_models_answer_byte_for_byte(engine, clock,
 async def test_empty_books_are_written_as_before(engine):
     assert (await engine.orderbook_json(USER)).decode() == await old_order_book(engine)
     assert (await engine.tradebook_json(USER)).decode() == await old_trade_book(engine) == "[]"
+
+
+async def test_book_reads_leave_the_write_lock_to_the_writers(engine, database):
+    import asyncio
+    import threading
+
+    from storage.db import write_lock
+
+    order_id = await engine.place_order(USER, OrderRequest(exchange="NSE", symbol="SBIN", action="BUY", quantity=1))
+    held, release = threading.Event(), threading.Event()
+
+    def writer() -> None:  # the order audit's or the journal's writer, in the middle of a commit
+        with write_lock(database):
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert held.wait(5)
+    try:
+        book = await asyncio.wait_for(engine.orderbook_json(USER), 2)
+        trades = await asyncio.wait_for(engine.tradebook_json(USER), 2)
+        status = await asyncio.wait_for(engine.order_status(USER, order_id), 2)
+    finally:
+        release.set()
+        thread.join()
+    assert order_id.encode() in book and order_id.encode() in trades and status.order_id == order_id
