@@ -15,13 +15,13 @@ import yaml
 
 log = logging.getLogger(__name__)
 FOLDER = Path(__file__).resolve().parent
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's where installed
 
 
 def read_yaml(path: Path) -> Any:
     """Parse a YAML file with a safe loader, libyaml's where installed: start-up reads every manifest,
     and the pure-Python loader takes over ten times as long."""
-    return yaml.load(path.read_text(), Loader=_LOADER)
+    return yaml.load(path.read_text(), Loader=SAFE_LOADER)
 
 
 class PluginLoadError(RuntimeError):

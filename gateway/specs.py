@@ -21,9 +21,10 @@ from typing import Any
 import yaml
 from connexion.spec import OpenAPISpecification, Specification
 
+from brokers.registry import SAFE_LOADER
+
 SPEC_DIR = Path(__file__).resolve().parent.parent / "spec"
 SPEC_FILE = SPEC_DIR / "openapi.yaml"
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 _CACHE_DIR = SPEC_DIR / "__pycache__"
@@ -37,7 +38,7 @@ def _parsed(name: str) -> dict[str, Any]:
         return json.loads(cached.read_bytes())
     except (OSError, ValueError):
         pass
-    document = yaml.load(text, Loader=_LOADER)  # a safe loader: CSafeLoader or SafeLoader
+    document = yaml.load(text, Loader=SAFE_LOADER)
     _keep(document, name, cached)
     return document
 

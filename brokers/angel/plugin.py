@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-import yaml
 
 from brokers.angel import auth, mapping
 from brokers.angel.client import API_URL, MASTER_URL, AngelClient
@@ -26,6 +25,7 @@ from brokers.angel.symbols import SymbolBook, parse_master
 from brokers.common.feed import QuoteHandler, UnifiedFeed
 from brokers.common.gtt import limit_legs_only
 from brokers.common.mapping import check_history, find_order, order_detail
+from brokers.registry import read_yaml
 from generated.api import (
     Candle,
     Funds,
@@ -63,7 +63,7 @@ from generated.contract import (
 )
 from generated.errors import BrokerBadResponse, NotSupported, OrderNotFound, SymbolNotFound, ValidationFailed
 
-MANIFEST = Manifest.model_validate(yaml.safe_load((Path(__file__).parent / "manifest.yaml").read_text()))
+MANIFEST = Manifest.model_validate(read_yaml(Path(__file__).parent / "manifest.yaml"))
 BROKER = "angel"
 
 

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-import yaml
 
 from brokers.common.feed import Connector, QuoteHandler, TickHandler, UnifiedFeed, websocket_connector
 from brokers.common.mapping import check_history, order_detail
@@ -15,6 +14,7 @@ from brokers.dhan import auth, mapping
 from brokers.dhan.client import API_URL, MASTER_URL, DhanClient
 from brokers.dhan.streaming import FEED_URL, STREAM_MODES, DhanFeed, feed_url, key_of, payload_of
 from brokers.dhan.symbols import DhanSymbolBook, parse_master
+from brokers.registry import read_yaml
 from generated.api import (
     Candle,
     Funds,
@@ -52,7 +52,7 @@ from generated.contract import (
 )
 from generated.errors import NotSupported, SymbolNotFound
 
-MANIFEST = Manifest.model_validate(yaml.safe_load((Path(__file__).parent / "manifest.yaml").read_text()))
+MANIFEST = Manifest.model_validate(read_yaml(Path(__file__).parent / "manifest.yaml"))
 
 
 class DhanPlugin:

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-import yaml
 
 from brokers.common.feed import Connector, QuoteHandler, TickHandler, UnifiedFeed, websocket_connector
 from brokers.common.gtt import limit_legs_only
@@ -18,6 +17,7 @@ from brokers.fyers import auth, mapping
 from brokers.fyers.client import API_URL, MASTER_FILES, MASTER_URL, FyersClient
 from brokers.fyers.streaming import FEED_MODES, FEED_URL, FyersFeed, tick_payload, topic_name
 from brokers.fyers.symbols import parse_master
+from brokers.registry import read_yaml
 from generated.api import (
     Candle,
     Funds,
@@ -56,7 +56,7 @@ from generated.contract import (
 from generated.errors import BrokerSessionExpired, NotSupported, SymbolNotFound
 
 BROKER = "fyers"
-MANIFEST = Manifest.model_validate(yaml.safe_load((Path(__file__).parent / "manifest.yaml").read_text()))
+MANIFEST = Manifest.model_validate(read_yaml(Path(__file__).parent / "manifest.yaml"))
 
 
 class FyersPlugin:

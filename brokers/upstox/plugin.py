@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-import yaml
 
 from brokers.common.feed import Connector, QuoteHandler, UnifiedFeed, websocket_connector
 from brokers.common.mapping import check_history, order_detail
 from brokers.common.symbols import SymbolBook
+from brokers.registry import read_yaml
 from brokers.upstox import auth, mapping
 from brokers.upstox.client import ASSETS_URL, ORDER_URL, UpstoxClient
 from brokers.upstox.streaming import STREAM_MODE_TO_FEED, Tick, UpstoxFeed, authorizing_connector, tick_payload
@@ -57,7 +57,7 @@ from generated.contract import (
 )
 from generated.errors import SymbolNotFound, ValidationFailed
 
-MANIFEST = Manifest.model_validate(yaml.safe_load((Path(__file__).parent / "manifest.yaml").read_text()))
+MANIFEST = Manifest.model_validate(read_yaml(Path(__file__).parent / "manifest.yaml"))
 REDIRECT_URL = "http://127.0.0.1:5000/upstox/callback"
 # A full-quote request takes at most 500 instrument keys (https://upstox.com/developer/api-documentation/get-full-market-quote).
 QUOTE_BATCH = 500

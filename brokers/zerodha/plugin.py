@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-import yaml
 
 from brokers.common.feed import QuoteHandler, UnifiedFeed
 from brokers.common.mapping import check_history, find_order, order_detail
+from brokers.registry import read_yaml
 from brokers.zerodha import auth, mapping
 from brokers.zerodha.client import API_URL, ZerodhaClient
 from brokers.zerodha.streaming import STREAM_MODES, TICKER_URL, Connector, Tick, ZerodhaFeed, tick_payload, ticker_url
@@ -52,7 +52,7 @@ from generated.contract import (
 )
 from generated.errors import SymbolNotFound, ValidationFailed
 
-MANIFEST = Manifest.model_validate(yaml.safe_load((Path(__file__).parent / "manifest.yaml").read_text()))
+MANIFEST = Manifest.model_validate(read_yaml(Path(__file__).parent / "manifest.yaml"))
 
 
 class ZerodhaPlugin:

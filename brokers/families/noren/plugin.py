@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import yaml
 
 from brokers.common.feed import QuoteHandler, UnifiedFeed
 from brokers.common.http import path_segment
@@ -26,6 +25,7 @@ from brokers.families.noren.streaming import (
     websocket_connector,
 )
 from brokers.families.noren.symbols import MASTER_EXCHANGES, SymbolBook, parse_master
+from brokers.registry import read_yaml
 from generated.api import (
     Candle,
     Funds,
@@ -80,7 +80,7 @@ class NorenPlugin:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.profile = NorenProfile.read(folder)
-        self.manifest = Manifest.model_validate(yaml.safe_load((folder / "manifest.yaml").read_text()))
+        self.manifest = Manifest.model_validate(read_yaml(folder / "manifest.yaml"))
         self.broker = self.profile.broker
         self.login = login or QuickAuth()
         self.client = NorenClient(
@@ -301,6 +301,6 @@ class StreamingNorenPlugin(NorenPlugin):
 
 def build(folder: Path, **options: Any) -> NorenPlugin:
     """The member in `folder`'s plugin; it has the feed operations only when its manifest declares streaming."""
-    manifest = yaml.safe_load((folder / "manifest.yaml").read_text())
+    manifest = read_yaml(folder / "manifest.yaml")
     cls = StreamingNorenPlugin if (manifest.get("capabilities") or {}).get("streaming") else NorenPlugin
     return cls(folder, **options)

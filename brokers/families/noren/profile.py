@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from brokers.registry import read_yaml
 
 WIRES = ("jdata", "json")
 
@@ -38,7 +38,7 @@ class NorenProfile:
 
     @classmethod
     def read(cls, folder: Path) -> NorenProfile:
-        data: dict[str, Any] = yaml.safe_load((folder / "noren.yaml").read_text()) or {}
+        data: dict[str, Any] = read_yaml(folder / "noren.yaml") or {}
         if data.get("wire", "jdata") not in WIRES:
             raise ValueError(f"{folder}/noren.yaml: wire must be one of {', '.join(WIRES)}, not {data['wire']!r}")
         if "exchanges" in data:

@@ -10,7 +10,6 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import yaml
 
 from brokers.common.feed import QuoteHandler, UnifiedFeed
 from brokers.common.mapping import check_history, find_order, order_detail
@@ -22,6 +21,7 @@ from brokers.families.xts.mapping import Lookup
 from brokers.families.xts.profile import XtsProfile
 from brokers.families.xts.streaming import STREAM_MODES, Connector, Tick, XtsFeed, socket_url, tick_payload
 from brokers.families.xts.symbols import parse_master
+from brokers.registry import read_yaml
 from generated.api import (
     Candle,
     Funds,
@@ -75,7 +75,7 @@ class XtsPlugin:
     ) -> None:
         self.profile = profile
         self.broker = profile.broker
-        self.manifest = Manifest.model_validate(yaml.safe_load((profile.folder / "manifest.yaml").read_text()))
+        self.manifest = Manifest.model_validate(read_yaml(profile.folder / "manifest.yaml"))
         self._interactive_url = interactive_url or profile.interactive_url
         self._market_url = market_url or profile.market_url
         self.client = XtsClient(

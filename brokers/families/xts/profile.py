@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from brokers.registry import read_yaml
 
 # Each login kind and the manifest `auth` it is (the console and the kit drive logins by `auth`).
 LOGINS = {"keys": "api_secret", "redirect": "oauth_redirect"}
@@ -33,8 +33,8 @@ class XtsProfile:
 
     @classmethod
     def read(cls, folder: Path) -> XtsProfile:
-        data = yaml.safe_load((folder / "xts.yaml").read_text())
-        manifest = yaml.safe_load((folder / "manifest.yaml").read_text())
+        data = read_yaml(folder / "xts.yaml")
+        manifest = read_yaml(folder / "manifest.yaml")
         login = data.get("login", "keys")
         if login not in LOGINS:
             raise ValueError(f"{folder / 'xts.yaml'}: login must be one of {', '.join(LOGINS)}, not {login!r}")
