@@ -18,8 +18,10 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/brokergate serve
 
+# The suite spreads over TEST_WORKERS processes (pytest-xdist); much of it waits on servers it started.
+TEST_WORKERS ?= 3
 test: $(STAMP) check-generated lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # Only the PostgreSQL cases of the suites marked `databases` (`make test` runs them beside SQLite).
 test-postgres: $(STAMP)

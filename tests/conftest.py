@@ -8,11 +8,18 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from gateway.app import create_app
 from gateway.settings import Settings
 
 pytest_plugins = ["tests.postgres", "tests.keyvalue"]  # `databases`: SQLite and PostgreSQL; a Valkey server
+
+# Property tests judge results, never speed: a busy machine (the suite runs on several workers) must not
+# fail them on Hypothesis's timing health checks or its per-example deadline.
+hypothesis_settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("suite")
 
 APP_KEY = "a1" * 32
 PEPPER = "b2" * 32

@@ -18,7 +18,9 @@ random tokens (404). The strategies are not intraday, so alerts are taken at any
 A live broker (`--broker zerodha`) runs on its offline simulator (`BROKER_SIMULATORS`): the fuzzer
 stores the simulator's app credentials with the CLI, logs in to the console and through the broker's
 own login flow as a user would, and switches analyzer mode off, so every request reaches the
-broker's plugin. Nothing leaves the machine.
+broker's plugin. Nothing leaves the machine. Operations that never call the plugin (the tags in
+`LIVE_EXCLUDED_TAGS`: admin, Flow, strategies, ...) are the same code for every broker and are left to
+the sandbox's run.
 
 `make fuzz` runs it with many examples; `tests/fuzz/test_schemathesis.py` runs a bounded number
 on every `make test`. `tools.fuzz_hooks` lets part of the generated orders name listed instruments,
@@ -56,6 +58,12 @@ PASSWORD = "fuzz pass 123"
 EXCLUDED: dict[str, str] = {}
 # Left out when a live broker is fuzzed: switching analyzer mode on would send the rest of the run to the sandbox.
 LIVE_EXCLUDED = {"handlers.analyzer.toggle": "it would route the rest of the run to the sandbox"}
+# Tags whose operations never call the broker's plugin (Flow and the webhooks place through the order desk,
+# fuzzed here through placeorder): the same code whatever the broker, so the sandbox's run covers them.
+LIVE_EXCLUDED_TAGS = {
+    tag: "never calls the broker's plugin; the sandbox's run covers it"
+    for tag in ("admin", "brokers", "flow", "market", "strategies", "telegram")
+}
 
 
 @dataclass(frozen=True)
@@ -243,6 +251,7 @@ def schemathesis_command(
     phases: str = PHASES,
     seed: int | None = None,
     excluded: Sequence[str] = (),
+    excluded_tags: Sequence[str] = (),
     extra: Sequence[str] = (),
 ) -> list[str]:
     command = [
@@ -269,6 +278,8 @@ def schemathesis_command(
         command += ["--seed", str(seed)]
     for operation_id in excluded:
         command += ["--exclude-operation-id", operation_id]
+    for tag in excluded_tags:
+        command += ["--exclude-tag", tag]
     return [*command, *extra]
 
 
@@ -289,6 +300,7 @@ def run(
     The webhooks run last, with `webhook_examples` cases per operation (default `max_examples`; 0 skips them).
     """
     excluded = EXCLUDED | (LIVE_EXCLUDED if broker != SANDBOX else {})
+    excluded_tags = LIVE_EXCLUDED_TAGS if broker != SANDBOX else {}
     wanted = [phase.strip() for phase in phases.split(",") if phase.strip()]
     batches = [[phase] for phase in wanted if phase == "stateful"] + [[p for p in wanted if p != "stateful"]]
     environment = os.environ | {"SCHEMATHESIS_HOOKS": "tools.fuzz_hooks"}
@@ -301,6 +313,7 @@ def run(
                 phases=",".join(batch),
                 seed=seed,
                 excluded=list(excluded),
+                excluded_tags=list(excluded_tags),
                 extra=extra,
             )
             done.append(
@@ -342,6 +355,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for operation_id, reason in (EXCLUDED | (LIVE_EXCLUDED if arguments.broker != SANDBOX else {})).items():
         print(f"excluded {operation_id}: {reason}")
+    for tag, reason in (LIVE_EXCLUDED_TAGS if arguments.broker != SANDBOX else {}).items():
+        print(f"excluded tag {tag}: {reason}")
     runs = run(
         broker=arguments.broker,
         max_examples=arguments.max_examples,
