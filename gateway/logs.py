@@ -38,3 +38,5 @@ def configure_logging(level: str, secrets: tuple[str, ...] = ()) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # Alembic names each of its plugins as it loads them, seven lines before the first migration says anything.
+    logging.getLogger("alembic.runtime.plugins").setLevel(max(root.level, logging.WARNING))

@@ -1,7 +1,8 @@
 """REST benchmark: brokergate's `ping` against a bare starlette route, in the same run.
 
 Each server runs in its own process (uvicorn, one worker) so the load generator does not share
-its event loop; the ratio of the two figures is what to follow from run to run.
+its event loop; the ratio of the two figures is what to follow from run to run. `ping` is also
+measured from one connection: the latency floor of any authenticated request sent one at a time.
 """
 
 from __future__ import annotations
@@ -126,6 +127,15 @@ def run(seconds: float = 5.0) -> dict:
             environment,
             lambda port: post_request(HOST, port, "/api/v1/ping", {"apikey": api_key}),
             seconds,
+        )
+        # The floor under every authenticated request one client sends at a time (the sandbox bench's
+        # one-connection placeorder is this plus the order itself).
+        results |= measure(
+            {"brokergate_ping_one_connection": BROKERGATE},
+            environment,
+            lambda port: post_request(HOST, port, "/api/v1/ping", {"apikey": api_key}),
+            seconds,
+            connections=1,
         )
     results["ping_to_bare_ratio"] = round(
         results["brokergate_ping"]["requests_per_second"] / results["bare_starlette"]["requests_per_second"], 3

@@ -4,7 +4,9 @@ Measured twice in a fresh folder: the first start (it writes `.env`, creates the
 every migration) and a second start on what the first left. The RSS is that of the whole server,
 REST and WebSocket feed together, summed over the process and any children, after it has idled.
 The CPU seconds the server had used by its first answer are reported too: on a shared machine they
-move far less than the wall-clock time does.
+move far less than the wall-clock time does. So is the floor under both: the time a bare interpreter
+takes to import the libraries any start needs (SQLAlchemy, connexion, numpy, ...), which is what the
+machine's speed alone decides.
 """
 
 from __future__ import annotations
@@ -103,9 +105,31 @@ def _start(folder: str) -> dict:
         process.wait(timeout=15)
 
 
+# What any start must import, whatever brokergate does with it: the floor under the start-up time (with
+# the cyclic collector off while importing, as `brokergate` runs it).
+FLOOR_LIBRARIES = ("sqlalchemy", "sqlmodel", "connexion", "uvicorn", "numpy", "zmq", "websockets", "typer")
+_FLOOR = (
+    "import gc, resource, time; gc.disable(); import {modules}; used = resource.getrusage(resource.RUSAGE_SELF); "
+    "print(time.time(), used.ru_utime + used.ru_stime)"
+)
+
+
+def library_floor() -> dict:
+    """Seconds (wall and CPU, the interpreter's own start included) to import FLOOR_LIBRARIES; best of three each."""
+    code = _FLOOR.format(modules=", ".join(FLOOR_LIBRARIES))
+    runs = []
+    for _ in range(3):
+        began = time.time()  # the clock the child prints, once its imports are done (its exit is not counted)
+        printed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+        imported, cpu = (float(value) for value in printed.split())
+        runs.append((imported - began, cpu))
+    wall, cpu = min(run[0] for run in runs), min(run[1] for run in runs)
+    return {"libraries": list(FLOOR_LIBRARIES), "seconds": round(wall, 3), "cpu_seconds": round(cpu, 2)}
+
+
 def run() -> dict:
     with tempfile.TemporaryDirectory() as folder:
-        return {"first_start": _start(folder), "second_start": _start(folder)}
+        return {"first_start": _start(folder), "second_start": _start(folder), "library_floor": library_floor()}
 
 
 if __name__ == "__main__":
