@@ -8,6 +8,8 @@ function of the instrument, the moment and seeded draws, so nothing is stored pe
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -76,6 +78,7 @@ def open_interest(instrument: Instrument, years: float, moneyness: float, day_or
     return round(float(lots) * drift) * instrument.lot_size
 
 
+@lru_cache(maxsize=8192)  # every quote asks it; a few thousand instruments a day
 def day_factor(symbol: str, day_ordinal: int) -> float:
     """How busy a given day is for an instrument compared with a typical day (mean one)."""
     return float(np.exp(0.3 * normals(stream_key(symbol, "day"), [day_ordinal])[0] - 0.045))
