@@ -31,22 +31,17 @@ from gateway.perimeter import Perimeter
 from gateway.services import Services
 from gateway.settings import Settings
 from gateway.simulated import PREFIX, simulator_pages
-from gateway.specs import SPEC_DIR, checked_in_tests
+from gateway.specs import SPEC_DIR, checked_in_tests, operations
 from gateway.specs import spec as spec_document
 from gateway.validation import TolerantJSONBodyValidator
 from gateway.webhooks.rawbody import RawBody
 from generated.errors import BrokergateError
 
-_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
-
 
 def protected_operations(spec: dict) -> frozenset[str]:
     """Operation ids that need an API key: all but those whose spec says `security: []`."""
     return frozenset(
-        operation["operationId"]
-        for path in spec["paths"].values()
-        for method, operation in path.items()
-        if method in _METHODS and operation.get("security") != []
+        operation["operationId"] for _, _, operation in operations(spec) if operation.get("security") != []
     )
 
 

@@ -67,6 +67,17 @@ def spec(name: str = "openapi.yaml") -> dict[str, Any]:
     return copy.deepcopy(_parsed(name))
 
 
+METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options"})
+
+
+def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Each operation of an OpenAPI document: its path, its method and the operation itself."""
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method in METHODS:  # an item also holds `parameters`, `summary`, ...
+                yield path, method, operation
+
+
 @contextmanager
 def checked_in_tests() -> Iterator[None]:
     """Inside, connexion takes a spec as valid without checking it against the OpenAPI schema.

@@ -11,6 +11,7 @@ import itertools
 import pytest
 
 from gateway.app import create_app
+from gateway.specs import operations
 from gateway.specs import spec as spec_document
 from tests.security.conftest import PASSWORD
 
@@ -21,7 +22,6 @@ INJECTIONS = (
     '" OR ""="',
     "SBIN' UNION SELECT password_hash FROM users --",
 )
-_METHODS = ("get", "post", "put", "delete", "patch")
 
 
 def resolve(spec: dict, node):
@@ -54,16 +54,13 @@ def string_fields(spec: dict, schema, prefix: tuple = ()) -> list[tuple]:
 def cases() -> list:
     spec = spec_document("openapi.yaml")
     found = []
-    for path, item in spec["paths"].items():
-        for method, operation in item.items():
-            if method not in _METHODS:
-                continue
-            body = resolve(spec, operation.get("requestBody", {}))
-            media = (body.get("content") or {}).get("application/json")
-            if media:
-                example = media.get("example") or {}
-                for field in string_fields(spec, media["schema"]):
-                    found.append(pytest.param(method, path, field, example, id=f"{path}:{'.'.join(map(str, field))}"))
+    for path, method, operation in operations(spec):
+        body = resolve(spec, operation.get("requestBody", {}))
+        media = (body.get("content") or {}).get("application/json")
+        if media:
+            example = media.get("example") or {}
+            for field in string_fields(spec, media["schema"]):
+                found.append(pytest.param(method, path, field, example, id=f"{path}:{'.'.join(map(str, field))}"))
             for parameter in operation.get("parameters", []):
                 parameter = resolve(spec, parameter)
                 if resolve(spec, parameter.get("schema", {})).get("type") == "string" and parameter["name"] != "apikey":

@@ -3,18 +3,14 @@
 import importlib
 from pathlib import Path
 
-from gateway.specs import spec
+from gateway.specs import operations, spec
 from tools.fuzz import LIVE_EXCLUDED_TAGS
-
-METHODS = {"get", "post", "put", "patch", "delete"}
 
 
 def _operations_by_tag() -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for item in spec("openapi.yaml")["paths"].values():
-        for method, operation in item.items():
-            if method in METHODS:
-                found.setdefault(operation["tags"][0], []).append(operation["operationId"])
+    for _, _, operation in operations(spec("openapi.yaml")):
+        found.setdefault(operation["tags"][0], []).append(operation["operationId"])
     return found
 
 
