@@ -179,7 +179,7 @@ def test_later_expiry_time_keeps_an_option_alive():
     assert body["days_to_expiry"] == pytest.approx(3 / 24, abs=1e-3)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(
     forward=st.floats(100, 100_000),
     moneyness=st.floats(0.8, 1.25),

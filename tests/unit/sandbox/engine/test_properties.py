@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from hypothesis import HealthCheck, settings
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from sqlalchemy.pool import StaticPool
@@ -199,7 +199,5 @@ class EngineMachine(RuleBasedStateMachine):
             assert self.run(self.engine.invariants(user)) == []
 
 
-EngineMachine.TestCase.settings = settings(
-    max_examples=40, stateful_step_count=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+EngineMachine.TestCase.settings = settings(max_examples=40, stateful_step_count=40)  # no deadline: tests/conftest.py
 TestEngineProperties = EngineMachine.TestCase

@@ -81,7 +81,7 @@ def test_delta_signs_and_limits():
     assert 0.4 < float(delta(100, 100, 0.5, 0.2)) < 0.6
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(
     moneyness=st.floats(0.7, 1.4),
     time=st.floats(2 / 365, 2.0),
