@@ -122,21 +122,14 @@ def measure(servers: dict[str, str], environment: dict[str, str], request_for, s
 def run(seconds: float = 5.0) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         environment, api_key = bench_database(folder)
-        results = measure(
-            {"bare_starlette": BARE_STARLETTE, "brokergate_ping": BROKERGATE},
-            environment,
-            lambda port: post_request(HOST, port, "/api/v1/ping", {"apikey": api_key}),
-            seconds,
-        )
+
+        def ping(port: int) -> bytes:
+            return post_request(HOST, port, "/api/v1/ping", {"apikey": api_key})
+
+        results = measure({"bare_starlette": BARE_STARLETTE, "brokergate_ping": BROKERGATE}, environment, ping, seconds)
         # The floor under every authenticated request one client sends at a time (the sandbox bench's
         # one-connection placeorder is this plus the order itself).
-        results |= measure(
-            {"brokergate_ping_one_connection": BROKERGATE},
-            environment,
-            lambda port: post_request(HOST, port, "/api/v1/ping", {"apikey": api_key}),
-            seconds,
-            connections=1,
-        )
+        results |= measure({"brokergate_ping_one_connection": BROKERGATE}, environment, ping, seconds, connections=1)
     results["ping_to_bare_ratio"] = round(
         results["brokergate_ping"]["requests_per_second"] / results["bare_starlette"]["requests_per_second"], 3
     )

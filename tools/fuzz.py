@@ -66,6 +66,13 @@ LIVE_EXCLUDED_TAGS = {
 }
 
 
+def left_out(broker: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The operation ids and the tags a run with `broker` behind the API leaves out, each with its reason."""
+    if broker == SANDBOX:
+        return EXCLUDED, {}
+    return EXCLUDED | LIVE_EXCLUDED, LIVE_EXCLUDED_TAGS
+
+
 @dataclass(frozen=True)
 class Server:
     url: str
@@ -299,8 +306,7 @@ def run(
     user in semi-auto mode, where placeorder answers a queue id instead of the `orderid` links follow.
     The webhooks run last, with `webhook_examples` cases per operation (default `max_examples`; 0 skips them).
     """
-    excluded = EXCLUDED | (LIVE_EXCLUDED if broker != SANDBOX else {})
-    excluded_tags = LIVE_EXCLUDED_TAGS if broker != SANDBOX else {}
+    excluded, excluded_tags = left_out(broker)
     wanted = [phase.strip() for phase in phases.split(",") if phase.strip()]
     batches = [[phase] for phase in wanted if phase == "stateful"] + [[p for p in wanted if p != "stateful"]]
     environment = os.environ | {"SCHEMATHESIS_HOOKS": "tools.fuzz_hooks"}
@@ -353,9 +359,10 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.broker not in brokers:
         print(f"tools.fuzz: BROKER={arguments.broker} cannot be fuzzed; choose one of {', '.join(brokers)}", file=sys.stderr)
         return 2
-    for operation_id, reason in (EXCLUDED | (LIVE_EXCLUDED if arguments.broker != SANDBOX else {})).items():
+    operation_ids, tags = left_out(arguments.broker)
+    for operation_id, reason in operation_ids.items():
         print(f"excluded {operation_id}: {reason}")
-    for tag, reason in (LIVE_EXCLUDED_TAGS if arguments.broker != SANDBOX else {}).items():
+    for tag, reason in tags.items():
         print(f"excluded tag {tag}: {reason}")
     runs = run(
         broker=arguments.broker,

@@ -18,10 +18,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from brokers.common.pacing import ALL
+from brokers.registry import read_yaml
 from gateway.gtt import normalized_gtt
 from generated.api import (
     Candle,
@@ -49,7 +49,7 @@ from generated.errors import BrokergateError, NotSupported
 from sandbox.market import InstrumentType, parse_expiry, parse_symbol
 from tools.conformance.harness import Harness, order_request
 
-CONTRACT = yaml.safe_load((Path(__file__).resolve().parents[2] / "contracts" / "broker-plugin.yaml").read_text())
+CONTRACT = read_yaml(Path(__file__).resolve().parents[2] / "contracts" / "broker-plugin.yaml")
 CONTRACT_ERRORS = set(CONTRACT["errors"])
 PASS, FAIL, SKIP = "pass", "FAIL", "n/a"
 # Request times seen by the simulator may differ from the client's by scheduling jitter.

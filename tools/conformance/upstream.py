@@ -16,7 +16,8 @@ from urllib.parse import parse_qs
 
 import httpx
 import jsonschema
-import yaml
+
+from brokers.registry import read_yaml
 
 METHODS = ("get", "put", "post", "delete", "patch")
 
@@ -64,7 +65,7 @@ class UpstreamSpec:
 
     @classmethod
     def load(cls, path: Path) -> UpstreamSpec:
-        return cls(yaml.safe_load(path.read_text()), name=str(path))
+        return cls(read_yaml(path), name=str(path))
 
     def check(self, request: httpx.Request) -> list[str]:
         """What in `request` the description does not allow; empty when it conforms."""
