@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from decimal import Decimal
 
 import pytest
@@ -11,6 +13,7 @@ from connexion.jsonifier import JSONEncoder
 from generated.api import OrderBook, Trade
 from generated.errors import OrderRejected
 from sandbox.engine import ModifyRequest, OrderRequest, wire
+from storage.db import write_lock
 from tests.unit.sandbox.engine.conftest import MONDAY
 
 pytestmark = pytest.mark.databases  # on SQLite and on PostgreSQL (tests/postgres.py)
@@ -84,11 +87,6 @@ async def test_empty_books_are_written_as_before(engine):
 
 
 async def test_book_reads_leave_the_write_lock_to_the_writers(engine, database):
-    import asyncio
-    import threading
-
-    from storage.db import write_lock
-
     order_id = await engine.place_order(USER, OrderRequest(exchange="NSE", symbol="SBIN", action="BUY", quantity=1))
     held, release = threading.Event(), threading.Event()
 
