@@ -208,6 +208,8 @@ class SandboxEngine:
 
     def _prepare(self, now: datetime) -> None:
         """Rebuild the indexes from the database once, and roll over to a new trading day once."""
+        # Not `_prepare_in` and a commit: on this fresh connection the ORM session may be what begins the
+        # transaction, and `_prepare_in` closes it before the commit, which lost the settlement (tests hold it).
         with write_lock(self._database), self._database.connect() as connection:
             txn = Transaction(connection, self._venue.config, now)
             try:
