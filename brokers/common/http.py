@@ -96,9 +96,11 @@ class BrokerHttp:
             raise ValidationFailed(
                 f"{self.broker} cannot be asked for {path!r}: an id in it has characters ids never have"
             )
-        await self._pacer.acquire(rate_class, pacing_key)
 
         async def once() -> httpx.Response:
+            # Every attempt is paced, a retried read too: the broker counts each request that reaches it,
+            # and a read that timed out here may well have reached it.
+            await self._pacer.acquire(rate_class, pacing_key)
             with self._translated(method, path):
                 response = await self._http().request(method, path, **request)
             if response.status_code == 429:

@@ -47,3 +47,25 @@ async def test_a_429_is_rate_limited_with_the_brokers_retry_after():
 
     assert raised.value.context["retry_after"] == 7
 
+
+
+async def test_a_retried_read_is_paced_again_for_each_attempt():
+    class CountingPacer:
+        acquired = 0
+
+        async def acquire(self, rate_class: str, key: str) -> None:
+            CountingPacer.acquired += 1
+
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        if len(sent) == 1:  # the first attempt reaches the broker but its answer never arrives
+            raise httpx.ReadTimeout("no answer", request=request)
+        return httpx.Response(200, json={})
+
+    http = BrokerHttp("somebroker", "http://broker.test", transport=httpx.MockTransport(handler), pacer=CountingPacer())
+
+    await http.send("GET", "/quotes", idempotent=True)
+
+    assert len(sent) == 2 and CountingPacer.acquired == 2
