@@ -100,9 +100,9 @@ class BrokerHttp:
         async def once() -> httpx.Response:
             # Every attempt is paced, a retried read too: the broker counts each request that reaches it,
             # and a read that timed out here may well have reached it.
-            await self._pacer.acquire(rate_class, pacing_key)
-            with self._translated(method, path):
-                response = await self._http().request(method, path, **request)
+            async with self._pacer.slot(rate_class, pacing_key):
+                with self._translated(method, path):
+                    response = await self._http().request(method, path, **request)
             if response.status_code == 429:
                 retry_after = _seconds(response.headers.get("Retry-After"))
                 raise RateLimited(

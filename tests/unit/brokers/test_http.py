@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import httpx
 import pytest
 
@@ -53,8 +56,10 @@ async def test_a_retried_read_is_paced_again_for_each_attempt():
     class CountingPacer:
         acquired = 0
 
-        async def acquire(self, rate_class: str, key: str) -> None:
+        @asynccontextmanager
+        async def slot(self, rate_class: str, key: str) -> AsyncIterator[None]:
             CountingPacer.acquired += 1
+            yield
 
     sent: list[httpx.Request] = []
 
