@@ -83,8 +83,7 @@ class Pacer:
         try:
             yield
         finally:
-            for name in classes:
-                self._in_flight[name, key] -= 1
+            self._in_flight -= Counter((name, key) for name in classes)  # drops the keys it brings to zero
             for item, name in items:
                 self._limiter.hit(item, name, key)
 

@@ -18,8 +18,7 @@ import httpx
 import jsonschema
 
 from brokers.registry import read_yaml
-
-METHODS = ("get", "put", "post", "delete", "patch")
+from gateway.specs import operations
 
 
 def _resolve(node: Any, root: dict) -> Any:
@@ -54,12 +53,10 @@ class UpstreamSpec:
         self._security = self._document.get("security", [])
         self._schemes = self._document.get("components", {}).get("securitySchemes", {})
         self._operations: list[_Operation] = []
-        for template, item in self._document["paths"].items():
+        for template, method, operation in operations(self._document):
             pattern = re.compile("^" + re.sub(r"\{[^/]+\}", r"(?P<\g<0>>[^/]+)", template).replace("<{", "<").replace("}>", ">") + "$")
-            for method in METHODS:
-                if method in item:
-                    literal = len(re.sub(r"\{[^/]+\}", "", template))
-                    self._operations.append(_Operation(method.upper(), template, pattern, literal, item[method]))
+            literal = len(re.sub(r"\{[^/]+\}", "", template))
+            self._operations.append(_Operation(method.upper(), template, pattern, literal, operation))
         # The most literal template wins: /orders/regular is POST /orders/{variety}, not GET /orders/{order_id}.
         self._operations.sort(key=lambda operation: -operation.literal_length)
 

@@ -51,7 +51,6 @@ async def test_a_429_is_rate_limited_with_the_brokers_retry_after():
     assert raised.value.context["retry_after"] == 7
 
 
-
 async def test_a_retried_read_is_paced_again_for_each_attempt():
     class CountingPacer:
         acquired = 0
