@@ -162,7 +162,7 @@ class Settings(BaseSettings):
     )
     telegram_poll_seconds: int = Field(
         default=25,
-        ge=0,
+        ge=1,  # 0 would be a short poll: the loop would ask Telegram again and again without pause
         le=50,
         validation_alias=AliasChoices("TELEGRAM_POLL_SECONDS", "telegram_poll_seconds"),
         description="Long-poll timeout of getUpdates, in seconds.",

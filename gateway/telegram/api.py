@@ -51,12 +51,13 @@ class BotApi:
         self._token = token
         self._client = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout)
 
-    async def call(self, method: str, *, timeout: float | None = None, **params: Any) -> Any:
-        """Call `method` with JSON `params` and return its `result`; raise BotApiError otherwise."""
+    async def call(self, method: str, **params: Any) -> Any:
+        """Call `method` with JSON `params` and return its `result`; raise BotApiError otherwise.
+
+        Every keyword is a Bot API parameter, `timeout` too (getUpdates' long poll); the HTTP timeout is
+        the client's, set long enough to outlast that poll."""
         try:
-            response = await self._client.post(
-                f"/bot{self._token}/{method}", json=params, timeout=timeout or httpx.USE_CLIENT_DEFAULT
-            )
+            response = await self._client.post(f"/bot{self._token}/{method}", json=params)
             body = response.json()
         except (httpx.HTTPError, ValueError) as e:
             raise BotApiError(f"{method}: {type(e).__name__}") from None  # the cause may hold the URL

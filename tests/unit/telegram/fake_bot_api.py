@@ -1,7 +1,8 @@
 """A real HTTP server on 127.0.0.1 that speaks the slice of the Telegram Bot API brokergate uses.
 
-It records every sendMessage, serves getUpdates from updates the test pushes (long-polling briefly,
-so the bot's loop stays cheap), and answers 401 to any other token, as Telegram does.
+It records every sendMessage, serves getUpdates from updates the test pushes (long-polling for the
+`timeout` the bot asks for, as Telegram does, and waking as soon as an update arrives), and answers
+401 to any other token, as Telegram does.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 TOKEN = "123456:fake-token-for-tests"
-LONG_POLL_SECONDS = 0.3
 
 
 class FakeBotApi:
@@ -19,6 +19,7 @@ class FakeBotApi:
         self.token = token
         self.sent: list[dict] = []
         self.calls: list[str] = []
+        self.polls: list[dict] = []  # the parameters of every getUpdates call
         self.fail_sends = 0  # answer this many sendMessage calls with 502 first
         self._updates: list[dict] = []
         self._next_update_id = 1000
@@ -64,10 +65,12 @@ class FakeBotApi:
         if method == "getMe":
             return 200, {"ok": True, "result": {"id": 1, "is_bot": True, "username": "brokergate_test_bot"}}
         if method == "getUpdates":
+            self.polls.append(params)
             offset = int(params.get("offset") or 0)
             with self._changed:
                 self._changed.wait_for(
-                    lambda: any(u["update_id"] >= offset for u in self._updates), timeout=LONG_POLL_SECONDS
+                    lambda: any(u["update_id"] >= offset for u in self._updates),
+                    timeout=float(params.get("timeout") or 0),  # no timeout: a short poll
                 )
                 return 200, {"ok": True, "result": [u for u in self._updates if u["update_id"] >= offset]}
         if method == "sendMessage":

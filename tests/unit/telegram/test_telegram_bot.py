@@ -131,6 +131,19 @@ def test_a_restart_sends_an_alert_left_unsent_exactly_once(bot_settings, keys, b
     asyncio.run(scenario())
 
 
+def test_the_bot_long_polls_telegram_for_the_configured_seconds(bot_settings, keys, bot_api):
+    # `timeout` is a getUpdates parameter: without it Telegram answers at once and the loop spins.
+    async def scenario() -> None:
+        services = build_services(bot_settings)
+        services.telegram.store.configure(token=TOKEN)
+        services.telegram.store.set_active(True)
+        async with running(services):
+            await until(lambda: len(bot_api.polls) >= 2)
+
+    asyncio.run(scenario())
+    assert [poll.get("timeout") for poll in bot_api.polls[:2]] == [bot_settings.telegram_poll_seconds] * 2
+
+
 def build_services(settings) -> Services:
     services = Services.build(settings)
     services.telegram = TelegramService(
