@@ -92,7 +92,9 @@ def _as_json_schema(document_path: Path) -> dict:
     def include(path: Path, name: str) -> None:
         if name in definitions:
             return
-        schemas = foreign.setdefault(path, read_yaml(path))["components"]["schemas"]
+        if path not in foreign:
+            foreign[path] = read_yaml(path)
+        schemas = foreign[path]["components"]["schemas"]
         definitions[name] = {}
         definitions[name] = rewrite(schemas[name], path)
 

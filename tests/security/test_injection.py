@@ -61,12 +61,10 @@ def cases() -> list:
             example = media.get("example") or {}
             for field in string_fields(spec, media["schema"]):
                 found.append(pytest.param(method, path, field, example, id=f"{path}:{'.'.join(map(str, field))}"))
-            for parameter in operation.get("parameters", []):
-                parameter = resolve(spec, parameter)
-                if resolve(spec, parameter.get("schema", {})).get("type") == "string" and parameter["name"] != "apikey":
-                    found.append(
-                        pytest.param(method, path, ("?", parameter["name"]), {}, id=f"{path}?{parameter['name']}")
-                    )
+        for parameter in operation.get("parameters", []):
+            parameter = resolve(spec, parameter)
+            if resolve(spec, parameter.get("schema", {})).get("type") == "string" and parameter["name"] != "apikey":
+                found.append(pytest.param(method, path, ("?", parameter["name"]), {}, id=f"{path}?{parameter['name']}"))
     return found
 
 

@@ -131,7 +131,7 @@ def test_a_restart_sends_an_alert_left_unsent_exactly_once(bot_settings, keys, b
     asyncio.run(scenario())
 
 
-def test_the_bot_long_polls_telegram_for_the_configured_seconds(bot_settings, keys, bot_api):
+def test_the_bot_long_polls_telegram_for_the_configured_seconds(bot_settings, bot_api):
     # `timeout` is a getUpdates parameter: without it Telegram answers at once and the loop spins.
     async def scenario() -> None:
         services = build_services(bot_settings)
